@@ -1,0 +1,1 @@
+//! Analysis of parsed samples (profiles, v2 → FHIR map, gap rules). Does no I/O.

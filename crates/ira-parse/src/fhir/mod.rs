@@ -1,0 +1,1 @@
+//! FHIR R4 reader. (Being built: see issue 3.)
