@@ -1,9 +1,21 @@
-//! Input discovery and format detection. (Being built: see issue 3.)
+//! Input discovery and format detection.
+//!
+//! Inputs are files and directories (walked recursively, in sorted order so file ids are
+//! stable). A file's format is detected by its content — MLLP start block, `MSH`/`FHS`/`BHS`,
+//! JSON object, NDJSON lines, XML — not by its extension; the extension only breaks ties
+//! (`.ndjson` for a one-line file). A file that cannot be read is reported and the run
+//! goes on; only a path named on the command line that does not exist is an error.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::issue::{Issue, IssueCode, Severity};
+use crate::location::{FileId, Location};
 
 /// The format of an input file, detected by content.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// HL7 v2 ER7 (plain, MLLP-framed or batch).
@@ -18,13 +30,380 @@ pub enum Format {
     Unknown,
 }
 
+impl Format {
+    /// A short name for people (`hl7v2`, `fhir-json`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Hl7v2 => "hl7v2",
+            Format::FhirJson => "fhir-json",
+            Format::FhirNdjson => "fhir-ndjson",
+            Format::FhirXml => "fhir-xml",
+            Format::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Input that cannot be used at all.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("{path}: cannot read: {source}")]
-    Unreadable {
+    /// A path named by the user does not exist or cannot be inspected.
+    #[error("{}: {source}", path.display())]
+    NotFound {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+    /// No input paths were given.
+    #[error("no input paths given")]
+    NoInputs,
+}
+
+/// One input file of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceFile {
+    pub id: FileId,
+    pub path: PathBuf,
+    /// True when the file was found by walking a directory (not named by the user). Files
+    /// of unknown format found this way are noted, not flagged as errors.
+    pub walked: bool,
+}
+
+/// The files of a run, numbered in sorted path order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FileTable {
+    files: Vec<SourceFile>,
+}
+
+impl FileTable {
+    /// Every file, in id order.
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    /// The file with this id.
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// The path of a file for display (`?` if the id is unknown).
+    pub fn display(&self, id: FileId) -> String {
+        self.get(id)
+            .map(|f| f.path.display().to_string())
+            .unwrap_or_else(|| "?".to_owned())
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// The result of walking the inputs: the files found, and problems met on the way
+/// (unreadable directories, symlink loops), each as an issue.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub table: FileTable,
+    /// Problems with paths that are not in the table (an unreadable directory entry).
+    /// Their `location.file` is meaningless; `detail` names the path.
+    pub problems: Vec<Issue>,
+}
+
+/// Walks `paths` (files and directories, recursively) and numbers the files found.
+///
+/// Duplicates are removed; directories are walked in sorted order; symbolic links to
+/// directories already being walked (loops) are reported and not followed again.
+pub fn discover(paths: &[PathBuf]) -> Result<Discovery, InputError> {
+    if paths.is_empty() {
+        return Err(InputError::NoInputs);
+    }
+    let mut found: Vec<(PathBuf, bool)> = Vec::new();
+    let mut problems = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|source| InputError::NotFound {
+            path: p.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut seen = HashSet::new();
+            walk_dir(p, &mut seen, &mut found, &mut problems);
+        } else {
+            found.push((p.clone(), false));
+        }
+    }
+    // Sort for stable ids; a file named by the user and also found by a walk is kept once,
+    // as named.
+    found.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    found.dedup_by(|later, earlier| later.0 == earlier.0);
+    let files = found
+        .into_iter()
+        .enumerate()
+        .map(|(i, (path, walked))| SourceFile {
+            id: FileId(i as u32),
+            path,
+            walked,
+        })
+        .collect();
+    Ok(Discovery {
+        table: FileTable { files },
+        problems,
+    })
+}
+
+fn walk_dir(
+    dir: &Path,
+    seen: &mut HashSet<PathBuf>,
+    found: &mut Vec<(PathBuf, bool)>,
+    problems: &mut Vec<Issue>,
+) {
+    // Canonical paths of the directories on the way detect symlink loops.
+    let canon = match std::fs::canonicalize(dir) {
+        Ok(c) => c,
+        Err(e) => {
+            problems.push(unreadable(dir, &e.to_string()));
+            return;
+        }
+    };
+    if !seen.insert(canon) {
+        problems.push(unreadable(
+            dir,
+            "directory already walked (symbolic link loop); not followed again",
+        ));
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            problems.push(unreadable(dir, &e.to_string()));
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) => children.push(e.path()),
+            Err(e) => problems.push(unreadable(dir, &e.to_string())),
+        }
+    }
+    children.sort();
+    for child in children {
+        let name_hidden = child
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if name_hidden {
+            // Hidden files and directories (.git, editor swap files) are not samples.
+            continue;
+        }
+        match std::fs::metadata(&child) {
+            Ok(m) if m.is_dir() => walk_dir(&child, seen, found, problems),
+            Ok(m) if m.is_file() => found.push((child, true)),
+            Ok(_) => problems.push(unreadable(
+                &child,
+                "not a regular file (fifo, socket or device); skipped",
+            )),
+            Err(e) => problems.push(unreadable(&child, &e.to_string())),
+        }
+    }
+}
+
+fn unreadable(path: &Path, why: &str) -> Issue {
+    Issue::new(
+        IssueCode::InputUnreadable,
+        Location::default(),
+        format!("{}: {why}", path.display()),
+    )
+}
+
+/// Reads a whole file. An error becomes an `input-unreadable` issue located in the file.
+pub fn read_file(file: &SourceFile) -> Result<Vec<u8>, Issue> {
+    std::fs::read(&file.path).map_err(|e| {
+        Issue::new(
+            IssueCode::InputUnreadable,
+            Location::new(file.id, None, 0, 0),
+            format!("cannot read: {e}"),
+        )
+    })
+}
+
+/// Detects the format of `bytes` by content; `path` only breaks ties.
+pub fn detect(bytes: &[u8], path: Option<&Path>) -> Format {
+    let body = skip_bom_and_space(bytes);
+    let Some(&first) = body.first() else {
+        return Format::Unknown;
+    };
+    if first == 0x0B {
+        return Format::Hl7v2;
+    }
+    if body.starts_with(b"MSH") || body.starts_with(b"FHS") || body.starts_with(b"BHS") {
+        return Format::Hl7v2;
+    }
+    if first == b'{' {
+        return if looks_like_ndjson(body, path) {
+            Format::FhirNdjson
+        } else {
+            Format::FhirJson
+        };
+    }
+    if first == b'<' {
+        return Format::FhirXml;
+    }
+    // HL7 v2 with leading damage (a binary blob, a stray header): look for a message
+    // start near the beginning.
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    if memchr::memmem::find(head, b"MSH|").is_some()
+        || memchr::memmem::find(head, b"\x0bMSH").is_some()
+    {
+        return Format::Hl7v2;
+    }
+    Format::Unknown
+}
+
+fn skip_bom_and_space(bytes: &[u8]) -> &[u8] {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    &b[start..]
+}
+
+/// NDJSON: the first line is a whole object (ends with `}`) and the next non-empty line
+/// starts another one. A single-line file counts as NDJSON only with an `.ndjson` or
+/// `.jsonl` extension (both readings give the same resource).
+fn looks_like_ndjson(body: &[u8], path: Option<&Path>) -> bool {
+    let ext_says = path
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("ndjson") || e.eq_ignore_ascii_case("jsonl"));
+    let Some(nl) = memchr::memchr(b'\n', body) else {
+        return ext_says;
+    };
+    let first = body[..nl].trim_ascii();
+    if !first.ends_with(b"}") {
+        return false;
+    }
+    let rest = body[nl + 1..].trim_ascii_start();
+    rest.is_empty() && ext_says || rest.first() == Some(&b'{')
+}
+
+/// Severity for a file of unknown format: an error when the user named it, a note when a
+/// directory walk met it (a README beside the samples is not a defect).
+pub fn unknown_format_issue(file: &SourceFile) -> Issue {
+    let issue = Issue::new(
+        IssueCode::InputUnknownFormat,
+        Location::new(file.id, None, 0, 1),
+        "not HL7 v2 (no MSH, FHS, BHS or MLLP start) nor FHIR JSON, NDJSON or XML; skipped",
+    );
+    if file.walked {
+        issue.with_severity(Severity::Info)
+    } else {
+        issue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        assert_eq!(detect(b"MSH|^~\\&|A", None), Format::Hl7v2);
+        assert_eq!(detect(b"\x0bMSH|^~\\&|A\x1c\r", None), Format::Hl7v2);
+        assert_eq!(detect(b"FHS|^~\\&|\r", None), Format::Hl7v2);
+        assert_eq!(detect(b"\xEF\xBB\xBF  BHS|^~\\&|\r", None), Format::Hl7v2);
+        assert_eq!(detect(b"junk\x00\x01MSH|^~\\&|", None), Format::Hl7v2);
+        assert_eq!(
+            detect(b"{\n  \"resourceType\": \"Patient\"\n}\n", None),
+            Format::FhirJson
+        );
+        assert_eq!(
+            detect(
+                b"{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Patient\"}\n",
+                None
+            ),
+            Format::FhirNdjson
+        );
+        assert_eq!(
+            detect(
+                b"{\"resourceType\":\"Patient\"}\n",
+                Some(Path::new("a.ndjson"))
+            ),
+            Format::FhirNdjson
+        );
+        assert_eq!(
+            detect(
+                b"{\"resourceType\":\"Patient\"}\n",
+                Some(Path::new("a.json"))
+            ),
+            Format::FhirJson
+        );
+        assert_eq!(
+            detect(b"<?xml version=\"1.0\"?><Patient/>", None),
+            Format::FhirXml
+        );
+        assert_eq!(
+            detect(b"# notes\n", Some(Path::new("x.hl7"))),
+            Format::Unknown
+        );
+        assert_eq!(detect(b"", None), Format::Unknown);
+        assert_eq!(detect(b"   \n", None), Format::Unknown);
+    }
+
+    #[test]
+    fn discover_walks_sorted_skips_hidden_and_reports_missing() {
+        let dir = std::env::temp_dir().join(format!("ira-discover-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::create_dir_all(dir.join(".git")).unwrap();
+        std::fs::write(dir.join("b.hl7"), b"MSH|").unwrap();
+        std::fs::write(dir.join("a.json"), b"{}").unwrap();
+        std::fs::write(dir.join("sub/c.ndjson"), b"{}").unwrap();
+        std::fs::write(dir.join(".git/config"), b"x").unwrap();
+        let d = discover(std::slice::from_ref(&dir)).unwrap();
+        let names: Vec<_> = d
+            .table
+            .files()
+            .iter()
+            .map(|f| f.path.strip_prefix(&dir).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["a.json", "b.hl7", "sub/c.ndjson"]);
+        assert!(d.table.files().iter().all(|f| f.walked));
+        assert_eq!(d.table.files()[2].id, FileId(2));
+
+        // The same file named and walked is kept once, as named.
+        let d = discover(&[dir.join("b.hl7"), dir.clone()]).unwrap();
+        assert_eq!(d.table.len(), 3);
+        assert!(!d.table.files()[1].walked);
+
+        let err = discover(&[dir.join("missing.hl7")]).unwrap_err();
+        assert!(matches!(err, InputError::NotFound { .. }));
+        assert!(err.to_string().contains("missing.hl7"));
+        assert!(matches!(discover(&[]), Err(InputError::NoInputs)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn discover_survives_symlink_loops() {
+        let dir = std::env::temp_dir().join(format!("ira-loop-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("a")).unwrap();
+        std::fs::write(dir.join("a/m.hl7"), b"MSH|").unwrap();
+        std::os::unix::fs::symlink(&dir, dir.join("a/loop")).unwrap();
+        let d = discover(std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(d.table.len(), 1);
+        assert_eq!(d.problems.len(), 1);
+        assert_eq!(d.problems[0].code, IssueCode::InputUnreadable);
+        assert!(d.problems[0].detail.contains("loop"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
