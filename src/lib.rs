@@ -2,9 +2,39 @@
 //!
 //! This facade re-exports the crates an embedder needs: [`parse`] reads HL7 v2 and
 //! FHIR samples with positions, [`analyze`] profiles them and finds gaps, [`report`]
-//! renders findings.
+//! renders results, [`conform`] checks FHIR resources against base R4.
+//!
+//! ```no_run
+//! let overview = ira::overview(&["fixtures/".into()], true)?;
+//! print!("{}", ira::report::parse::text(&overview));
+//! # Ok::<(), ira::parse::InputError>(())
+//! ```
+
+use std::path::PathBuf;
 
 pub use ira_analyze as analyze;
 pub use ira_conform as conform;
 pub use ira_parse as parse;
 pub use ira_report as report;
+
+/// Reads every file under `paths` (files and directories, recursively) and returns the
+/// structural overview `ira parse` shows: per file its format, what it holds and every
+/// issue with its position. `conformance` turns on the base-R4 check of FHIR resources.
+///
+/// Unreadable files and damaged samples are reported in the overview; only a path that
+/// does not exist (or an empty list) is an error.
+pub fn overview(
+    paths: &[PathBuf],
+    conformance: bool,
+) -> Result<analyze::overview::Overview, parse::InputError> {
+    let discovery = parse::input::discover(paths)?;
+    let checker = conform::FhirboltConformance;
+    let options = parse::document::ReadOptions {
+        conformance: if conformance { Some(&checker) } else { None },
+    };
+    Ok(analyze::overview::overview(
+        &discovery,
+        parse::input::read_file,
+        options,
+    ))
+}

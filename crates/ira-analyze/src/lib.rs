@@ -1,1 +1,7 @@
-//! Analysis of parsed samples (profiles, v2 → FHIR map, gap rules). Does no I/O.
+//! `ira-analyze`: what the samples contain and what will break between them and the
+//! target. It does no I/O and prints nothing: bytes come in through a loader the caller
+//! gives, results go out as values that `ira-report` renders.
+//!
+//! So far: [`overview`], the structural summary behind `ira parse`.
+
+pub mod overview;

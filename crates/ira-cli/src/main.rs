@@ -1,5 +1,119 @@
-//! The `ira` binary.
+//! The `ira` binary: argument parsing, file output and exit codes. Everything else lives
+//! in the library crates.
+//!
+//! Exit codes: 0 done (issues found in the data are results, not failures), 2 error
+//! (an input path that does not exist, an output that cannot be written).
 
-fn main() {
-    std::process::exit(0);
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use ira_analyze::overview;
+use ira_parse::document::ReadOptions;
+use ira_parse::input;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ira",
+    version,
+    about = "Interoperability readiness analyzer for HL7 v2 and FHIR R4 interfaces",
+    long_about = "ira reads HL7 v2 and FHIR R4 samples of an interface and reports what will \
+                  break before go-live. Reports never show patient values."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Read samples and summarise their structure: files, messages per type and version,
+    /// resources per type, and every issue with its position.
+    Parse(ParseArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ParseArgs {
+    /// Files or directories (walked recursively); formats are detected by content.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Skip the base FHIR R4 conformance check of resources (faster).
+    #[arg(long)]
+    no_conformance: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// For a person.
+    Text,
+    /// For machines (schema `ira.parse/1`).
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(args) => run_parse(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("ira: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_parse(args: &ParseArgs) -> Result<(), String> {
+    let discovery = input::discover(&args.paths).map_err(|e| e.to_string())?;
+    let conformance = ira_conform::FhirboltConformance;
+    let options = ReadOptions {
+        conformance: if args.no_conformance {
+            None
+        } else {
+            Some(&conformance)
+        },
+    };
+    let ov = overview::overview(&discovery, input::read_file, options);
+    let rendered = match args.format {
+        OutputFormat::Text => ira_report::parse::text(&ov),
+        OutputFormat::Json => ira_report::parse::json(&ov),
+    };
+    emit(&rendered, args.out.as_deref())
+}
+
+/// Writes to standard output, or to `out` through a temporary file and a rename so a
+/// reader never sees half a report.
+fn emit(text: &str, out: Option<&std::path::Path>) -> Result<(), String> {
+    match out {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(text.as_bytes()) {
+                Ok(()) => Ok(()),
+                // `ira parse … | head` closes the pipe early: not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("cannot write to standard output: {e}")),
+            }
+        }
+        Some(path) => {
+            let file_name = path
+                .file_name()
+                .ok_or_else(|| format!("{}: not a file path", path.display()))?;
+            let tmp = path.with_file_name(format!(".{}.ira-tmp", file_name.to_string_lossy()));
+            std::fs::write(&tmp, text)
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .map_err(|e| {
+                    let _ = std::fs::remove_file(&tmp);
+                    format!("cannot write {}: {e}", path.display())
+                })
+        }
+    }
 }

@@ -1,1 +1,7 @@
-//! Rendering of ira results into output formats. The only crate that knows formats.
+//! `ira-report`: renders ira's results. It is the only crate that knows output formats;
+//! the CLI only picks one and writes the string where the user asked.
+//!
+//! So far: the structural overview of `ira parse`, as text ([`parse::text`]) and JSON
+//! ([`parse::json`]).
+
+pub mod parse;

@@ -1,0 +1,142 @@
+//! One entry point for every format: read a file's bytes and hand each sample, with its
+//! issues, to a [`SampleSink`]. Analysis implements the sink; it never needs to know
+//! which reader produced a sample.
+
+use serde::Serialize;
+
+use crate::fhir::{self, Conformance};
+use crate::hl7;
+use crate::input::{Format, SourceFile};
+use crate::issue::{Issue, Severity};
+use crate::model::Sample;
+
+/// Receives what a reader found, in file order.
+pub trait SampleSink {
+    /// A usable sample (message or resource) and the issues found in it.
+    fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]);
+    /// An issue outside any usable sample (garbage between messages, a skipped
+    /// message, an unparseable NDJSON line).
+    fn issue(&mut self, issue: &Issue);
+}
+
+/// What a reader counted in one file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Messages or resources found (read + skipped).
+    pub found: u32,
+    /// Read, but with at least one warning.
+    pub damaged: u32,
+    /// Unusable and skipped (each with an error issue saying why).
+    pub skipped: u32,
+}
+
+impl Counts {
+    /// Messages or resources that were read and handed to analysis.
+    pub fn read(&self) -> u32 {
+        self.found - self.skipped
+    }
+}
+
+/// Options for reading.
+#[derive(Clone, Copy, Default)]
+pub struct ReadOptions<'c> {
+    /// Base-R4 conformance check for FHIR resources (`None`: skipped).
+    pub conformance: Option<&'c dyn Conformance>,
+}
+
+impl std::fmt::Debug for ReadOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("conformance", &self.conformance.is_some())
+            .finish()
+    }
+}
+
+/// Reads `bytes` of `file` as `format`, feeding `sink`; returns the counts.
+pub fn read_samples(
+    file: &SourceFile,
+    format: Format,
+    bytes: &[u8],
+    options: ReadOptions<'_>,
+    sink: &mut dyn SampleSink,
+) -> Counts {
+    match format {
+        Format::Hl7v2 => {
+            let mut reader = hl7::read(bytes, file.id);
+            while let Some(message) = reader.next() {
+                for issue in reader.take_issues() {
+                    sink.issue(&issue);
+                }
+                if message.is_usable() {
+                    sink.sample(&message, message.issues());
+                } else {
+                    for issue in message.issues() {
+                        sink.issue(issue);
+                    }
+                }
+            }
+            for issue in reader.take_issues() {
+                sink.issue(&issue);
+            }
+            let s = reader.summary();
+            Counts {
+                found: s.messages,
+                damaged: s.damaged,
+                skipped: s.skipped,
+            }
+        }
+        Format::FhirJson | Format::FhirNdjson | Format::FhirXml => {
+            let parsed = match format {
+                Format::FhirJson => fhir::read_json(bytes, file.id),
+                Format::FhirNdjson => fhir::read_ndjson(bytes, file.id),
+                _ => fhir::read_xml(bytes, file.id),
+            };
+            let mut extra_damaged = 0;
+            let mut own: Vec<Issue> = Vec::new();
+            for resource in &parsed.resources {
+                own.clear();
+                own.extend(
+                    parsed
+                        .issues
+                        .iter()
+                        .filter(|i| {
+                            i.location.file == file.id
+                                && i.location.message == resource.location().message
+                        })
+                        .cloned(),
+                );
+                let before = own.iter().any(|i| i.severity >= Severity::Warning);
+                if let Some(check) = options.conformance {
+                    own.extend(check.check(resource));
+                }
+                let after = own.iter().any(|i| i.severity >= Severity::Warning);
+                if after && !before {
+                    extra_damaged += 1;
+                }
+                sink.sample(resource, &own);
+            }
+            // Issues not tied to a resource that was read (invalid JSON, a skipped line).
+            let read: std::collections::HashSet<Option<u32>> = parsed
+                .resources
+                .iter()
+                .map(|r| r.location().message)
+                .collect();
+            for issue in parsed
+                .issues
+                .iter()
+                .filter(|i| !read.contains(&i.location.message))
+            {
+                sink.issue(issue);
+            }
+            Counts {
+                found: parsed.summary.resources,
+                damaged: parsed.summary.damaged + extra_damaged,
+                skipped: parsed.summary.skipped,
+            }
+        }
+        Format::Unknown => {
+            sink.issue(&crate::input::unknown_format_issue(file));
+            Counts::default()
+        }
+    }
+}
