@@ -1,5 +1,5 @@
 //! Shared helpers for the `hl7_*` tests (included with `#[path]`; no tests of its own).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
