@@ -1,4 +1,5 @@
 //! Snapshots of the parsed structure of every well-formed fixture under `fixtures/v2/`.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "hl7_support.rs"]
 mod support;

@@ -1,6 +1,7 @@
 //! One test per malformed fixture under `fixtures/malformed/v2-*`: the specific issue
 //! code, its position (message, line, byte offset), and that every good message before
 //! and after the damage is still read.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "hl7_support.rs"]
 mod support;
