@@ -120,6 +120,17 @@ impl<'m> Segment<'m> {
     }
 }
 
+fn is_control(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') || b == 0x7F
+}
+
+/// Branch-free (vectorisable) test for [`is_control`] bytes.
+fn has_control(seg: &[u8]) -> bool {
+    seg.iter()
+        .fold(0u8, |acc, &b| acc | u8::from(is_control(b)))
+        != 0
+}
+
 fn well_formed_name(name: &[u8]) -> Option<[u8; 3]> {
     match name {
         [a, b, c]
@@ -225,16 +236,24 @@ impl<'a> Message<'a> {
         self.issues.push(Issue::new(code, loc, detail));
     }
 
-    /// Span of MSH-`n` (n ≥ 2) within the message, if the field is present.
-    fn msh_field(&self, msh_end: usize, n: usize) -> Option<Span> {
+    /// Spans of MSH-2 … MSH-18 (index 0 = MSH-2), in one pass; `None` past the end.
+    fn msh_fields(&self, msh_end: usize) -> [Option<Span>; 17] {
         let fs = self.encoding.delimiters.field;
+        let mut out = [None; 17];
         let mut start = 4;
-        for _ in 2..n {
-            let i = memchr::memchr(fs, &self.bytes[start..msh_end])?;
-            start += i + 1;
+        for slot in out.iter_mut() {
+            match memchr::memchr(fs, &self.bytes[start..msh_end]) {
+                Some(i) => {
+                    *slot = Some((start, start + i));
+                    start += i + 1;
+                }
+                None => {
+                    *slot = Some((start, msh_end));
+                    break;
+                }
+            }
         }
-        let end = memchr::memchr(fs, &self.bytes[start..msh_end]).map_or(msh_end, |i| start + i);
-        Some((start, end))
+        out
     }
 
     /// Component `c` (1-based) of the first repetition of a span.
@@ -260,12 +279,14 @@ impl<'a> Message<'a> {
     }
 
     fn read_header(&mut self, msh_end: usize, line: u32) {
-        let msh9 = self.msh_field(msh_end, 9);
+        let fields = self.msh_fields(msh_end);
+        let msh = |n: usize| fields[n - 2];
+        let msh9 = msh(9);
         self.msg_type = Self::non_empty(msh9.and_then(|s| self.component(s, 1)));
         self.trigger = Self::non_empty(msh9.and_then(|s| self.component(s, 2)));
         self.structure = Self::non_empty(msh9.and_then(|s| self.component(s, 3)));
-        self.control_id = Self::non_empty(self.msh_field(msh_end, 10));
-        let msh12 = self.msh_field(msh_end, 12);
+        self.control_id = Self::non_empty(msh(10));
+        let msh12 = msh(12);
         self.version = Self::non_empty(msh12.and_then(|s| self.component(s, 1)));
         let at = |s: Option<Span>| s.map_or(msh_end, |s| s.0);
         match self.msg_type {
@@ -286,7 +307,7 @@ impl<'a> Message<'a> {
             Some(_) => {}
         }
         if self.control_id.is_none() {
-            let at10 = at(self.msh_field(msh_end, 10));
+            let at10 = at(msh(10));
             self.push(IssueCode::V2MissingControlId, at10, line, "MSH-10 is empty");
         }
         if self.version.is_none() {
@@ -297,7 +318,7 @@ impl<'a> Message<'a> {
                 "MSH-12.1 is empty",
             );
         }
-        if let Some(s) = self.msh_field(msh_end, 18) {
+        if let Some(s) = msh(18) {
             let first = self.bytes[s.0..s.1]
                 .split(|&b| b == self.encoding.delimiters.repetition)
                 .next()
@@ -375,7 +396,11 @@ impl<'a> Message<'a> {
     fn check_bytes(&mut self, seg: &[u8], span: SegSpan, fields_start: usize) {
         match self.encoding.charset {
             Charset::Ascii => {
-                if let Some(i) = seg.iter().position(|&b| b >= 0x80) {
+                // `is_ascii` is vectorised; the position is looked up only when needed.
+                if let Some(i) = (!seg.is_ascii())
+                    .then(|| seg.iter().position(|&b| b >= 0x80))
+                    .flatten()
+                {
                     self.push(
                         IssueCode::V2InvalidEncoding,
                         span.start + i,
@@ -396,9 +421,9 @@ impl<'a> Message<'a> {
             }
             Charset::Latin1 => {}
         }
-        if let Some(i) = seg
-            .iter()
-            .position(|&b| (b < 0x20 && b != b'\t') || b == 0x7F)
+        if let Some(i) = has_control(seg)
+            .then(|| seg.iter().position(|&b| is_control(b)))
+            .flatten()
         {
             self.push(
                 IssueCode::V2BinaryData,
