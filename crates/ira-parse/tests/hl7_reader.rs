@@ -109,7 +109,7 @@ fn truncation_character_does_not_shift_msh() {
 
 #[test]
 fn delimiter_sets() {
-    let d = |s: &[u8]| Delimiters::from_header(s).map(|(d, n)| (d, n));
+    let d = Delimiters::from_header;
     assert_eq!(d(b"MSH|^~\\&|").unwrap().0, Delimiters::default());
     let (c, n) = d(b"MSH*:!#@*").unwrap();
     assert_eq!(
