@@ -2,9 +2,44 @@
 //!
 //! [`read`] splits a file (plain, MLLP-framed or FHS/BHS batch) into [`Message`]s.
 //! A message keeps a borrowed slice of its bytes and a small index of segment spans;
-//! fields, repetitions, components and subcomponents are split lazily when walked.
-//! Everything that is not read as part of a message is reported as a positioned
-//! [`Issue`](crate::Issue) by [`Reader::take_issues`] and counted in [`Summary`].
+//! fields, repetitions, components and subcomponents are split lazily, in one pass per
+//! segment, when walked. Input is `&[u8]`: no UTF-8 requirement, Latin-1 works.
+//!
+//! # Reading rules
+//!
+//! * **Lines.** `\r`, `\n` and `\r\n` end a segment (mixed in one file too); `\r\n`
+//!   counts as one line. An MLLP end block (0x1C) also ends a segment.
+//! * **Messages** start at a line beginning with `MSH` and end before the next `MSH`,
+//!   a batch segment (FHS/BHS/BTS/FTS), an MLLP start or end block, a line that is not
+//!   a segment (see below), or the end of data. Blank lines (empty or only spaces/tabs)
+//!   are framing, not data.
+//! * **Segments** inside a message: a name of 1–8 printable ASCII bytes then the field
+//!   separator. Names that are not three upper-case letters or digits are kept
+//!   (`v2-bad-segment-name`, not walked); a name-only line of up to four letters/digits
+//!   (`PI`, `PID` without field separator) is `v2-truncated-segment`. Any other line
+//!   ends the message and is reported as stray bytes.
+//! * **Data ending mid-segment** (no terminator after the last segment) is *not* an
+//!   issue: many files lack a final newline. Inside an open MLLP frame it is
+//!   `v2-mllp-unterminated`. A message cut short inside MSH shows up as missing MSH-9,
+//!   MSH-10 or MSH-12.
+//! * **Outside messages**, runs of lines are reported once per run, with their byte
+//!   count: `v2-no-msh` for well-formed segments without MSH, otherwise
+//!   `v2-garbage-between-messages` (binary data included). Nothing is skipped silently:
+//!   every byte is in a message, in [`Summary::stray_bytes`] (each run has an issue) or
+//!   in [`Summary::framing_bytes`].
+//! * **Delimiters** come from MSH-1/MSH-2 (2 to 5 distinct characters, no letters,
+//!   digits, spaces or controls). A bad set makes the message unusable
+//!   (`v2-bad-delimiters`, Error); its lines up to the next message boundary belong to it.
+//! * **Charset** from MSH-18 (first repetition): empty/`ASCII`, `8859/1`,
+//!   `UNICODE UTF-8` and common spellings. ASCII is read leniently as Latin-1 with a
+//!   `v2-invalid-encoding` warning at the first byte ≥ 0x80 of a segment; invalid UTF-8
+//!   under UTF-8 likewise; unknown names are `v2-unknown-charset` and read as Latin-1.
+//! * **Checks per segment** (first problem of each kind per segment, with its byte
+//!   offset): charset, control bytes (`v2-binary-data`), escapes (`v2-bad-escape`).
+//! * **Batches**: messages between BHS and BTS carry a [`BatchContext`]; BTS-1 / FTS-1
+//!   counts are checked, missing or unmatched trailers are `v2-batch-mismatch`.
+//!
+//! Issue texts never quote field content: they give shape, position and counts.
 
 mod escape;
 mod message;
