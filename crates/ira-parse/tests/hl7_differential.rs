@@ -4,7 +4,7 @@
 //! wrong, the disagreement is asserted explicitly (so a fixed hl7-parser shows up too).
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "hl7_support.rs"]
+#[path = "hl7_support/mod.rs"]
 mod support;
 
 use std::collections::HashMap;

@@ -1,7 +1,7 @@
 //! Snapshots of the parsed structure of every well-formed fixture under `fixtures/v2/`.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "hl7_support.rs"]
+#[path = "hl7_support/mod.rs"]
 mod support;
 
 use support::{dump, fixture, read_all};

@@ -3,7 +3,7 @@
 //! and after the damage is still read.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "hl7_support.rs"]
+#[path = "hl7_support/mod.rs"]
 mod support;
 
 use ira_parse::issue::{Issue, IssueCode, Severity};

@@ -2,7 +2,7 @@
 //! charsets, escapes, paths, and where values come from.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "hl7_support.rs"]
+#[path = "hl7_support/mod.rs"]
 mod support;
 
 use ira_parse::hl7::{Charset, Delimiters, Encoding};

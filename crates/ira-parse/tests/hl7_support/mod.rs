@@ -1,4 +1,4 @@
-//! Shared helpers for the `hl7_*` tests (included with `#[path]`; no tests of its own).
+//! Shared helpers for the `hl7_*` tests (a directory, so cargo does not build it as a test of its own).
 #![allow(dead_code, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
