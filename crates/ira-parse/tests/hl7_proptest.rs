@@ -38,7 +38,13 @@ fn exercise(bytes: &[u8]) {
             let _ = s.name_str();
         }
         let mut paths = Vec::new();
+        let mut leaves = Vec::new();
         m.walk(&mut |i: &Item<'_>| {
+            if let (ira_parse::model::ElementPath::V2(p), ira_parse::model::Value::V2 { raw, .. }) =
+                (i.path, &i.value)
+            {
+                leaves.push((p, raw.to_vec()));
+            }
             let _ = i.value.text();
             let off = i.location.offset;
             assert!(off >= start && off <= end, "item outside its message");
@@ -50,6 +56,10 @@ fn exercise(bytes: &[u8]) {
         });
         for p in paths.iter().take(50) {
             let _ = m.get(p).map(|v| v.text().into_owned());
+        }
+        // `get` finds what `walk` reported, at the same path.
+        for (p, raw) in &leaves {
+            assert_eq!(m.get_raw(p), Some(&raw[..]), "{p}");
         }
         for issue in m.issues() {
             assert_eq!(issue.location.message, Some(m.number()));

@@ -643,7 +643,7 @@ impl<'a> Message<'a> {
         let (mut comp, mut sub) = (1u16, 1u16);
         // Whether a component separator was seen in the current repetition, and a
         // subcomponent separator in the current component.
-        let mut comp_split: Option<bool> = None;
+        let mut comp_split = false;
         let mut sub_split = false;
         let mut leaf = i;
         loop {
@@ -657,11 +657,11 @@ impl<'a> Message<'a> {
             }
             if i > leaf {
                 if class == COMP {
-                    comp_split = Some(true);
+                    comp_split = true;
                 }
                 // A leaf split into subcomponents is always in a numbered component.
                 path.subcomponent = if sub_split || class == SUB { sub } else { 0 };
-                let split = comp_split.unwrap_or(false) || path.subcomponent > 0;
+                let split = comp_split || path.subcomponent > 0;
                 path.component = if split { comp } else { 0 };
                 self.emit(path, &seg[leaf..i], span.start + leaf, span.line, visit);
             }
@@ -672,7 +672,7 @@ impl<'a> Message<'a> {
                 }
                 COMP => {
                     comp = comp.saturating_add(1);
-                    comp_split = Some(true);
+                    comp_split = true;
                     sub = 1;
                     sub_split = false;
                 }
@@ -685,7 +685,7 @@ impl<'a> Message<'a> {
                     }
                     comp = 1;
                     sub = 1;
-                    comp_split = None;
+                    comp_split = false;
                     sub_split = false;
                 }
                 _ => break,
