@@ -33,6 +33,19 @@ fn read(file: &str) -> Outcome {
         "{file}: bytes not accounted for"
     );
     assert_eq!(summary.messages as usize, msgs.len());
+    // Each stray run has exactly one issue.
+    let stray_issues = issues
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.code,
+                IssueCode::V2GarbageBetweenMessages
+                    | IssueCode::V2NoMsh
+                    | IssueCode::V2MllpStrayEnd
+            )
+        })
+        .count();
+    assert_eq!(summary.stray_ranges as usize, stray_issues, "{file}");
     Outcome {
         issues,
         control_ids: msgs

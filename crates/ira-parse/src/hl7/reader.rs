@@ -29,6 +29,8 @@ pub struct Summary {
     /// Bytes outside any message that are not HL7 framing: garbage, segments without
     /// MSH, stray MLLP end blocks. Each run of them is reported by an issue.
     pub stray_bytes: u64,
+    /// Runs of stray bytes (each reported by one issue).
+    pub stray_ranges: u32,
     /// Bytes of framing outside messages: blank lines and terminators between
     /// messages, MLLP start/end blocks, FHS/BHS/BTS/FTS segments.
     pub framing_bytes: u64,
@@ -221,6 +223,7 @@ impl<'a> Reader<'a> {
             let loc = self.loc(None, s.offset, s.line);
             self.issues.push(Issue::new(s.code, loc, detail));
             self.summary.stray_bytes += s.bytes;
+            self.summary.stray_ranges += 1;
         }
     }
 
@@ -283,6 +286,7 @@ impl<'a> Reader<'a> {
             None => self.summary.framing_bytes += len as u64,
             Some(p) => {
                 self.summary.stray_bytes += len as u64;
+                self.summary.stray_ranges += 1;
                 let (number, target) = match sink {
                     Some((v, n)) => (Some(n), v),
                     None => (None, &mut self.issues),
