@@ -1,0 +1,726 @@
+//! One HL7 v2 message: its bytes, segment index, identity, issues, and lazy splitting.
+
+use std::borrow::Cow;
+
+use super::escape::{self, EscapeProblem};
+use super::path::V2Path;
+use super::reader::BatchContext;
+use super::{Charset, Delimiters, Encoding};
+use crate::issue::{Issue, IssueCode, Severity};
+use crate::location::{FileId, Location};
+use crate::model::{ElementPath, Item, Sample, SampleInfo, Standard, TypeHint, Value};
+
+/// Where a segment lies in its message's bytes (content only, without terminator).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SegSpan {
+    pub start: usize,
+    pub end: usize,
+    pub line: u32,
+}
+
+/// Per-segment facts computed once when the message is read.
+#[derive(Clone, Copy, Debug)]
+struct SegInfo {
+    span: SegSpan,
+    /// Three-byte name, when the name is well formed.
+    name: Option<[u8; 3]>,
+    occurrence: u32,
+}
+
+/// A range within the message's bytes.
+type Span = (usize, usize);
+
+/// One HL7 v2 message, borrowed from the file's bytes.
+#[derive(Clone, Debug)]
+pub struct Message<'a> {
+    number: u32,
+    file: FileId,
+    offset: usize,
+    line: u32,
+    bytes: &'a [u8],
+    encoding: Encoding,
+    segs: Vec<SegInfo>,
+    issues: Vec<Issue>,
+    usable: bool,
+    batch: Option<BatchContext<'a>>,
+    msg_type: Option<Span>,
+    trigger: Option<Span>,
+    structure: Option<Span>,
+    version: Option<Span>,
+    control_id: Option<Span>,
+}
+
+/// One segment of a [`Message`].
+#[derive(Clone, Copy, Debug)]
+pub struct Segment<'m> {
+    bytes: &'m [u8],
+    name: &'m [u8],
+    well_formed: bool,
+    occurrence: u32,
+    location: Location,
+    field_sep: u8,
+}
+
+impl<'m> Segment<'m> {
+    /// The segment id as written (`PID`; possibly malformed, see [`Self::is_well_formed`]).
+    pub fn name(&self) -> &'m [u8] {
+        self.name
+    }
+
+    /// The segment id as text, if it is three upper-case letters or digits.
+    pub fn name_str(&self) -> Option<&'m str> {
+        if self.well_formed {
+            std::str::from_utf8(self.name).ok()
+        } else {
+            None
+        }
+    }
+
+    /// False if the name is not three upper-case letters or digits.
+    pub fn is_well_formed(&self) -> bool {
+        self.well_formed
+    }
+
+    /// The segment's bytes, without its terminator.
+    pub fn bytes(&self) -> &'m [u8] {
+        self.bytes
+    }
+
+    /// 1-based occurrence of this segment id in the message (0 for malformed names).
+    pub fn occurrence(&self) -> u32 {
+        self.occurrence
+    }
+
+    /// Where the segment starts.
+    pub fn location(&self) -> Location {
+        self.location
+    }
+
+    /// Fields with their 1-based numbers, raw (`MSH-1` is the separator, `MSH-2` the
+    /// encoding characters).
+    pub fn fields(&self) -> impl Iterator<Item = (u16, &'m [u8])> + 'm {
+        let fs = self.field_sep;
+        let bytes = self.bytes;
+        let header = self.name == b"MSH";
+        let start = memchr::memchr(fs, bytes).map(|i| i + 1);
+        let first = if header { 2u16 } else { 1 };
+        let sep = header.then(|| bytes.get(3..4)).flatten().map(|b| (1u16, b));
+        let rest = start.map(|s| {
+            bytes[s..]
+                .split(move |&b| b == fs)
+                .enumerate()
+                .map(move |(i, f)| (first.saturating_add(i as u16), f))
+        });
+        sep.into_iter().chain(rest.into_iter().flatten())
+    }
+
+    /// Field `n` (1-based), raw.
+    pub fn field(&self, n: u16) -> Option<&'m [u8]> {
+        self.fields().find(|&(i, _)| i == n).map(|(_, f)| f)
+    }
+}
+
+fn is_control(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') || b == 0x7F
+}
+
+/// Branch-free (vectorisable) test for [`is_control`] bytes.
+fn has_control(seg: &[u8]) -> bool {
+    seg.iter()
+        .fold(0u8, |acc, &b| acc | u8::from(is_control(b)))
+        != 0
+}
+
+fn well_formed_name(name: &[u8]) -> Option<[u8; 3]> {
+    match name {
+        [a, b, c]
+            if [a, b, c]
+                .iter()
+                .all(|x| x.is_ascii_uppercase() || x.is_ascii_digit()) =>
+        {
+            Some([*a, *b, *c])
+        }
+        _ => None,
+    }
+}
+
+/// Delimiter classes for the one-pass leaf splitter.
+const NONE: u8 = 0;
+const SUB: u8 = 1;
+const COMP: u8 = 2;
+const REP: u8 = 3;
+const FIELD: u8 = 4;
+const END: u8 = 5;
+
+fn class_table(d: &Delimiters) -> [u8; 256] {
+    let mut t = [NONE; 256];
+    if let Some(s) = d.subcomponent {
+        t[s as usize] = SUB;
+    }
+    t[d.component as usize] = COMP;
+    t[d.repetition as usize] = REP;
+    t[d.field as usize] = FIELD;
+    t
+}
+
+impl<'a> Message<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        bytes: &'a [u8],
+        file: FileId,
+        number: u32,
+        offset: usize,
+        line: u32,
+        spans: Vec<SegSpan>,
+        extra: Vec<Issue>,
+        batch: Option<BatchContext<'a>>,
+    ) -> Self {
+        let mut m = Message {
+            number,
+            file,
+            offset,
+            line,
+            bytes,
+            encoding: Encoding::default(),
+            segs: Vec::with_capacity(spans.len()),
+            issues: Vec::new(),
+            usable: true,
+            batch,
+            msg_type: None,
+            trigger: None,
+            structure: None,
+            version: None,
+            control_id: None,
+        };
+        let msh_end = spans.first().map_or(0, |s| s.end);
+        match Delimiters::from_header(&bytes[..msh_end]) {
+            Err(e) => {
+                m.usable = false;
+                let loc = m.loc(3.min(msh_end), line);
+                let issue = Issue::new(
+                    IssueCode::V2BadDelimiters,
+                    loc,
+                    format!("MSH: {e}; message skipped"),
+                );
+                m.issues.push(issue);
+                m.segs = spans
+                    .into_iter()
+                    .map(|span| SegInfo {
+                        span,
+                        name: None,
+                        occurrence: 0,
+                    })
+                    .collect();
+            }
+            Ok((delimiters, enc_len)) => {
+                m.encoding.delimiters = delimiters;
+                m.read_header(msh_end, line);
+                m.index_segments(spans, 4 + enc_len);
+            }
+        }
+        m.issues.extend(extra);
+        m
+    }
+
+    fn loc(&self, at: usize, line: u32) -> Location {
+        Location::new(
+            self.file,
+            Some(self.number),
+            (self.offset + at) as u64,
+            line,
+        )
+    }
+
+    fn push(&mut self, code: IssueCode, at: usize, line: u32, detail: impl Into<String>) {
+        let loc = self.loc(at, line);
+        self.issues.push(Issue::new(code, loc, detail));
+    }
+
+    /// Spans of MSH-2 … MSH-18 (index 0 = MSH-2), in one pass; `None` past the end.
+    fn msh_fields(&self, msh_end: usize) -> [Option<Span>; 17] {
+        let fs = self.encoding.delimiters.field;
+        let mut out = [None; 17];
+        let mut start = 4;
+        for slot in out.iter_mut() {
+            match memchr::memchr(fs, &self.bytes[start..msh_end]) {
+                Some(i) => {
+                    *slot = Some((start, start + i));
+                    start += i + 1;
+                }
+                None => {
+                    *slot = Some((start, msh_end));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// Component `c` (1-based) of the first repetition of a span.
+    fn component(&self, span: Span, c: usize) -> Option<Span> {
+        let d = &self.encoding.delimiters;
+        let v = &self.bytes[span.0..span.1];
+        let v = match memchr::memchr(d.repetition, v) {
+            Some(i) => &v[..i],
+            None => v,
+        };
+        let mut start = 0;
+        for (i, part) in v.split(|&b| b == d.component).enumerate() {
+            if i + 1 == c {
+                return Some((span.0 + start, span.0 + start + part.len()));
+            }
+            start += part.len() + 1;
+        }
+        None
+    }
+
+    fn non_empty(span: Option<Span>) -> Option<Span> {
+        span.filter(|s| s.1 > s.0)
+    }
+
+    fn read_header(&mut self, msh_end: usize, line: u32) {
+        let fields = self.msh_fields(msh_end);
+        let msh = |n: usize| fields[n - 2];
+        let msh9 = msh(9);
+        self.msg_type = Self::non_empty(msh9.and_then(|s| self.component(s, 1)));
+        self.trigger = Self::non_empty(msh9.and_then(|s| self.component(s, 2)));
+        self.structure = Self::non_empty(msh9.and_then(|s| self.component(s, 3)));
+        self.control_id = Self::non_empty(msh(10));
+        let msh12 = msh(12);
+        self.version = Self::non_empty(msh12.and_then(|s| self.component(s, 1)));
+        let at = |s: Option<Span>| s.map_or(msh_end, |s| s.0);
+        match self.msg_type {
+            None => self.push(
+                IssueCode::V2MissingMessageType,
+                at(msh9),
+                line,
+                "MSH-9.1 is empty",
+            ),
+            Some((a, b)) if !self.bytes[a..b].iter().all(u8::is_ascii_alphanumeric) => {
+                self.push(
+                    IssueCode::V2MissingMessageType,
+                    a,
+                    line,
+                    "MSH-9.1 is not letters and digits",
+                );
+            }
+            Some(_) => {}
+        }
+        if self.control_id.is_none() {
+            let at10 = at(msh(10));
+            self.push(IssueCode::V2MissingControlId, at10, line, "MSH-10 is empty");
+        }
+        if self.version.is_none() {
+            self.push(
+                IssueCode::V2MissingVersion,
+                at(msh12),
+                line,
+                "MSH-12.1 is empty",
+            );
+        }
+        if let Some(s) = msh(18) {
+            let first = self.bytes[s.0..s.1]
+                .split(|&b| b == self.encoding.delimiters.repetition)
+                .next()
+                .unwrap_or_default();
+            match Charset::from_msh18(first) {
+                Some(c) => self.encoding.charset = c,
+                None => {
+                    self.encoding.charset = Charset::Latin1;
+                    self.push(
+                        IssueCode::V2UnknownCharset,
+                        s.0,
+                        line,
+                        "MSH-18 names a character set ira does not decode; read as ISO-8859-1",
+                    );
+                }
+            }
+        }
+    }
+
+    /// Names, occurrences and per-segment checks (name, charset, control bytes, escapes).
+    fn index_segments(&mut self, spans: Vec<SegSpan>, msh_fields_start: usize) {
+        let d = self.encoding.delimiters;
+        let mut counts: Vec<([u8; 3], u32)> = Vec::new();
+        for (i, span) in spans.into_iter().enumerate() {
+            let seg = &self.bytes[span.start..span.end];
+            let name_end = memchr::memchr(d.field, seg);
+            let name = well_formed_name(&seg[..name_end.unwrap_or(seg.len())]);
+            let mut occurrence = 0;
+            if name_end.is_none() {
+                self.push(
+                    IssueCode::V2TruncatedSegment,
+                    span.start,
+                    span.line,
+                    format!(
+                        "segment of {} characters with no field separator",
+                        seg.len()
+                    ),
+                );
+            }
+            match name {
+                Some(n) => {
+                    occurrence = match counts.iter_mut().find(|(k, _)| *k == n) {
+                        Some((_, c)) => {
+                            *c += 1;
+                            *c
+                        }
+                        None => {
+                            counts.push((n, 1));
+                            1
+                        }
+                    };
+                }
+                None if name_end.is_some() => {
+                    let len = name_end.unwrap_or_default();
+                    self.push(
+                        IssueCode::V2BadSegmentName,
+                        span.start,
+                        span.line,
+                        format!(
+                            "segment name of {len} characters, not three upper-case letters or digits; segment not walked"
+                        ),
+                    );
+                }
+                None => {}
+            }
+            self.segs.push(SegInfo {
+                span,
+                name,
+                occurrence,
+            });
+            self.check_bytes(seg, span, if i == 0 { msh_fields_start } else { 0 });
+        }
+    }
+
+    fn check_bytes(&mut self, seg: &[u8], span: SegSpan, fields_start: usize) {
+        match self.encoding.charset {
+            Charset::Ascii => {
+                // `is_ascii` is vectorised; the position is looked up only when needed.
+                if let Some(i) = (!seg.is_ascii())
+                    .then(|| seg.iter().position(|&b| b >= 0x80))
+                    .flatten()
+                {
+                    self.push(
+                        IssueCode::V2InvalidEncoding,
+                        span.start + i,
+                        span.line,
+                        "byte above 0x7F in a message declared ASCII (MSH-18 empty or ASCII); read as ISO-8859-1",
+                    );
+                }
+            }
+            Charset::Utf8 => {
+                if let Err(e) = std::str::from_utf8(seg) {
+                    self.push(
+                        IssueCode::V2InvalidEncoding,
+                        span.start + e.valid_up_to(),
+                        span.line,
+                        "invalid UTF-8 in a message declared UTF-8 (MSH-18); replaced by U+FFFD when decoded",
+                    );
+                }
+            }
+            Charset::Latin1 => {}
+        }
+        if let Some(i) = has_control(seg)
+            .then(|| seg.iter().position(|&b| is_control(b)))
+            .flatten()
+        {
+            self.push(
+                IssueCode::V2BinaryData,
+                span.start + i,
+                span.line,
+                "control byte (NUL or other binary data) inside a segment",
+            );
+        }
+        let d = self.encoding.delimiters;
+        if let Some(body) = seg.get(fields_start..) {
+            if let Some((i, p)) = escape::check(body, &d) {
+                let what = match p {
+                    EscapeProblem::Unterminated => {
+                        "escape sequence not terminated within its value"
+                    }
+                    EscapeProblem::Unknown => "unknown escape sequence",
+                };
+                self.push(
+                    IssueCode::V2BadEscape,
+                    span.start + fields_start + i,
+                    span.line,
+                    what,
+                );
+            }
+        }
+    }
+
+    fn text(&self, span: Option<Span>) -> Option<&'a str> {
+        let (a, b) = span?;
+        std::str::from_utf8(&self.bytes[a..b]).ok()
+    }
+
+    /// 1-based number of the message in its file.
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// Where the message (its `MSH`) starts.
+    pub fn location(&self) -> Location {
+        self.loc(0, self.line)
+    }
+
+    /// The message's bytes, from `MSH` to the terminator of its last segment.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Delimiters and charset of the message.
+    pub fn encoding(&self) -> &Encoding {
+        &self.encoding
+    }
+
+    /// Problems found in this message.
+    pub fn issues(&self) -> &[Issue] {
+        &self.issues
+    }
+
+    /// False if the message could not be read (an Error issue, e.g. bad delimiters).
+    pub fn is_usable(&self) -> bool {
+        self.usable
+    }
+
+    /// Usable, but with at least one Warning issue.
+    pub fn is_damaged(&self) -> bool {
+        self.usable && self.issues.iter().any(|i| i.severity >= Severity::Warning)
+    }
+
+    /// MSH-9.1, e.g. `ADT`.
+    pub fn message_type(&self) -> Option<&'a str> {
+        self.text(self.msg_type)
+    }
+
+    /// MSH-9.2, e.g. `A01`.
+    pub fn trigger(&self) -> Option<&'a str> {
+        self.text(self.trigger)
+    }
+
+    /// MSH-9.3, e.g. `ADT_A01`.
+    pub fn structure(&self) -> Option<&'a str> {
+        self.text(self.structure)
+    }
+
+    /// MSH-12.1, e.g. `2.5.1`.
+    pub fn version(&self) -> Option<&'a str> {
+        self.text(self.version)
+    }
+
+    /// MSH-10.
+    pub fn control_id(&self) -> Option<&'a str> {
+        self.text(self.control_id)
+    }
+
+    /// The batch (BHS … BTS) the message was read in.
+    pub fn batch(&self) -> Option<&BatchContext<'a>> {
+        self.batch.as_ref()
+    }
+
+    /// Segments in order, malformed ones included.
+    pub fn segments(&self) -> impl Iterator<Item = Segment<'a>> + '_ {
+        let fs = self.encoding.delimiters.field;
+        self.segs.iter().map(move |s| {
+            let bytes = &self.bytes[s.span.start..s.span.end];
+            let name_len = memchr::memchr(fs, bytes).unwrap_or(bytes.len());
+            Segment {
+                bytes,
+                name: &bytes[..name_len],
+                well_formed: s.name.is_some(),
+                occurrence: s.occurrence,
+                location: self.loc(s.span.start, s.span.line),
+                field_sep: fs,
+            }
+        })
+    }
+
+    /// The raw bytes at `path` (escapes not decoded). Component 0 / subcomponent 0 mean
+    /// the whole repetition / component. `MSH-1` and `MSH-2` are never split.
+    pub fn get_raw(&self, path: &V2Path) -> Option<&'a [u8]> {
+        if !self.usable || path.field == 0 {
+            return None;
+        }
+        let seg = self
+            .segments()
+            .find(|s| s.name == path.segment && s.occurrence == path.occurrence && s.well_formed)?;
+        let field = seg.field(path.field)?;
+        if path.segment == *b"MSH" && path.field <= 2 {
+            return Some(field);
+        }
+        let d = &self.encoding.delimiters;
+        let rep = field
+            .split(|&b| b == d.repetition)
+            .nth(usize::from(path.repetition).checked_sub(1)?)?;
+        if path.component == 0 {
+            return Some(rep);
+        }
+        let comp = rep
+            .split(|&b| b == d.component)
+            .nth(usize::from(path.component) - 1)?;
+        if path.subcomponent == 0 {
+            return Some(comp);
+        }
+        let sub = d.subcomponent?;
+        comp.split(|&b| b == sub)
+            .nth(usize::from(path.subcomponent) - 1)
+    }
+
+    /// The value at `path`, see [`Self::get_raw`].
+    pub fn get(&self, path: &V2Path) -> Option<Value<'_>> {
+        let raw = self.get_raw(path)?;
+        Some(Value::V2 {
+            raw,
+            encoding: &self.encoding,
+        })
+    }
+
+    fn emit(
+        &self,
+        path: V2Path,
+        raw: &'a [u8],
+        at: usize,
+        line: u32,
+        visit: &mut dyn FnMut(&Item<'_>),
+    ) {
+        let hint = if raw == b"\"\"" {
+            TypeHint::Null
+        } else {
+            TypeHint::Text
+        };
+        let item = Item {
+            path: ElementPath::V2(path),
+            value: Value::V2 {
+                raw,
+                encoding: &self.encoding,
+            },
+            hint,
+            location: self.loc(at, line),
+        };
+        visit(&item);
+    }
+
+    /// Walks one segment's leaves in one pass over its bytes.
+    fn walk_segment(
+        &self,
+        info: &SegInfo,
+        name: [u8; 3],
+        table: &[u8; 256],
+        visit: &mut dyn FnMut(&Item<'_>),
+    ) {
+        let span = info.span;
+        let seg = &self.bytes[span.start..span.end];
+        let mut path = V2Path {
+            segment: name,
+            occurrence: info.occurrence,
+            field: 1,
+            repetition: 1,
+            component: 0,
+            subcomponent: 0,
+        };
+        let mut i = 4;
+        if name == *b"MSH" {
+            // MSH-1 and MSH-2 are plain values: they hold the delimiters themselves.
+            self.emit(path, &seg[3..4], span.start + 3, span.line, visit);
+            let enc_end = memchr::memchr(self.encoding.delimiters.field, &seg[4..])
+                .map_or(seg.len(), |k| 4 + k);
+            path.field = 2;
+            if enc_end > 4 {
+                self.emit(path, &seg[4..enc_end], span.start + 4, span.line, visit);
+            }
+            if enc_end >= seg.len() {
+                return;
+            }
+            path.field = 3;
+            i = enc_end + 1;
+        }
+        if seg.len() < 4 {
+            return;
+        }
+        let (mut comp, mut sub) = (1u16, 1u16);
+        // Whether a component separator was seen in the current repetition, and a
+        // subcomponent separator in the current component.
+        let mut comp_split = false;
+        let mut sub_split = false;
+        let mut leaf = i;
+        loop {
+            let class = match seg.get(i) {
+                None => END,
+                Some(&b) => table[b as usize],
+            };
+            if class == NONE {
+                i += 1;
+                continue;
+            }
+            if i > leaf {
+                if class == COMP {
+                    comp_split = true;
+                }
+                // A leaf split into subcomponents is always in a numbered component.
+                path.subcomponent = if sub_split || class == SUB { sub } else { 0 };
+                let split = comp_split || path.subcomponent > 0;
+                path.component = if split { comp } else { 0 };
+                self.emit(path, &seg[leaf..i], span.start + leaf, span.line, visit);
+            }
+            match class {
+                SUB => {
+                    sub = sub.saturating_add(1);
+                    sub_split = true;
+                }
+                COMP => {
+                    comp = comp.saturating_add(1);
+                    comp_split = true;
+                    sub = 1;
+                    sub_split = false;
+                }
+                REP | FIELD => {
+                    if class == FIELD {
+                        path.field = path.field.saturating_add(1);
+                        path.repetition = 1;
+                    } else {
+                        path.repetition = path.repetition.saturating_add(1);
+                    }
+                    comp = 1;
+                    sub = 1;
+                    comp_split = false;
+                    sub_split = false;
+                }
+                _ => break,
+            }
+            i += 1;
+            leaf = i;
+        }
+    }
+}
+
+impl Sample for Message<'_> {
+    fn info(&self) -> SampleInfo<'_> {
+        let kind = match (self.message_type(), self.trigger()) {
+            (Some(t), Some(e)) => Cow::Owned(format!("{t}^{e}")),
+            (Some(t), None) => Cow::Borrowed(t),
+            (None, _) => Cow::Borrowed(""),
+        };
+        SampleInfo {
+            standard: Standard::V2,
+            kind,
+            structure: self.structure().map(Cow::Borrowed),
+            version: self.version().map(Cow::Borrowed),
+            location: self.location(),
+        }
+    }
+
+    fn walk(&self, visit: &mut dyn FnMut(&Item<'_>)) {
+        if !self.usable {
+            return;
+        }
+        let table = class_table(&self.encoding.delimiters);
+        for info in &self.segs {
+            if let Some(name) = info.name {
+                self.walk_segment(info, name, &table, visit);
+            }
+        }
+    }
+}
