@@ -25,12 +25,12 @@ GUIDE = "HL7 V2-to-FHIR IG mapping tables, HL7/v2-to-fhir commit 8c9b414 (2025-1
 SEGMENT_COLUMNS = [
     "map", "resource", "segment", "field", "name", "v2_type", "v2_min", "v2_max",
     "condition", "narrative", "fhir_path", "via", "fhir_type", "fhir_min", "fhir_max",
-    "datatype_map", "vocabulary", "assigned", "proposed",
+    "datatype_map", "vocabulary", "assigned", "derived", "proposed",
 ]
 DATATYPE_COLUMNS = [
     "map", "v2_type", "fhir_type", "component", "name", "component_type", "v2_min", "v2_max",
     "condition", "narrative", "fhir_path", "via", "fhir_type_target", "fhir_min", "fhir_max",
-    "datatype_map", "vocabulary", "assigned", "proposed",
+    "datatype_map", "vocabulary", "assigned", "derived", "proposed",
 ]
 VOCAB_COLUMNS = [
     "map", "table", "v2_code", "v2_display", "condition", "fhir_system", "fhir_code", "fhir_display",
@@ -168,11 +168,20 @@ class Resolver:
         return hit
 
 
-def strip_quotes(v):
+def assignment(v):
+    """The guide's Assignment cell -> (constant, derived).
+
+    A quoted string, a bare url or a bare lowercase word is a constant the row assigns.
+    Anything else is an expression over v2 data (`OBX-5.1+"-"+OBX-5.2`) or an
+    instruction (`/map HL7 code system to appropriate url/`), kept as written."""
     v = clean(v)
+    if not v:
+        return "", ""
     if len(v) >= 2 and v[0] == '"' and v[-1] == '"' and v.count('"') == 2:
-        return v[1:-1]
-    return v
+        return v[1:-1], ""
+    if re.fullmatch(r"https?://\S+|[a-z]+", v):
+        return v, ""
+    return "", v
 
 
 def convert_rows(rows, id_re, dt_resolver, vocab_resolver, prefix_resource):
@@ -209,7 +218,8 @@ def convert_rows(rows, id_re, dt_resolver, vocab_resolver, prefix_resource):
             "fhir_max": card(rec["fhir_max"]),
             "datatype_map": dt_resolver(rec["dtmap"], "datatype"),
             "vocabulary": vocab_resolver(rec["vocab"], "vocabulary"),
-            "assigned": strip_quotes(rec["assigned"]),
+            "assigned": assignment(rec["assigned"])[0],
+            "derived": assignment(rec["assigned"])[1],
             "proposed": rec["proposed"],
         })
     return out

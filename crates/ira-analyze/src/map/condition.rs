@@ -1,0 +1,297 @@
+//! Conditions the guide attaches to a mapping row ("map PID-24 only IF PID-25 NOT VALUED").
+//!
+//! The guide writes them as text in a small pseudo-language. The common forms are parsed
+//! into [`Condition`] so rules can evaluate them; anything else stays [`Condition::Other`]
+//! with the guide's text, so nothing is lost.
+
+use std::fmt;
+
+use ira_parse::model::V2Path;
+
+/// What a condition refers to: a field or component of a segment (`PID-25`, `PID-13.2`),
+/// or a component of the datatype being mapped (`XPN.12` inside the XPN map).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum V2Ref {
+    /// A position in a segment.
+    Path(V2Path),
+    /// A component of the datatype whose map holds the condition.
+    Component {
+        /// The datatype (`XPN`).
+        datatype: String,
+        /// 1-based component.
+        component: u16,
+        /// 1-based subcomponent, 0 = the whole component.
+        subcomponent: u16,
+    },
+}
+
+impl V2Ref {
+    /// Parses `PID-25`, `PID-13.2`, `XPN.12`, `HD.3.1` (and the guide's `HD-3` slip for `HD.3`).
+    pub fn parse(s: &str) -> Option<V2Ref> {
+        if let Some(p) = V2Path::parse(s).filter(|p| p.field > 0 && p.occurrence == 1) {
+            return Some(V2Ref::Path(p));
+        }
+        let cut = s.find(['.', '-'])?;
+        let (name, rest) = (&s[..cut], &s[cut + 1..]);
+        if !(2..=3).contains(&name.len())
+            || !name.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            return None;
+        }
+        let mut parts = rest.split('.');
+        let component = parts.next()?.parse().ok().filter(|&n: &u16| n >= 1)?;
+        let subcomponent = match parts.next() {
+            Some(p) => p.parse().ok().filter(|&n: &u16| n >= 1)?,
+            None => 0,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(V2Ref::Component {
+            datatype: name.to_string(),
+            component,
+            subcomponent,
+        })
+    }
+}
+
+impl fmt::Display for V2Ref {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            V2Ref::Path(p) => p.fmt(f),
+            V2Ref::Component {
+                datatype,
+                component,
+                subcomponent,
+            } => {
+                write!(f, "{datatype}.{component}")?;
+                if *subcomponent > 0 {
+                    write!(f, ".{subcomponent}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A parsed mapping condition. The row applies only when the condition holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Condition {
+    /// `IF PID-25 VALUED`: the referenced element has a value.
+    IfValued(V2Ref),
+    /// `IF PID-25 NOT VALUED` / `IS NOT VALUED` / `DOES NOT EXIST`.
+    IfNotValued(V2Ref),
+    /// `IF OBX-2 EQUALS "NM"` / `IN ("ST", "FT")` / `IS "X"`: the value is one of these.
+    IfIn(V2Ref, Vec<String>),
+    /// `NOT EQUALS` / `NOT IN`: the value is none of these.
+    IfNotIn(V2Ref, Vec<String>),
+    /// Every part must hold (`… AND …`).
+    All(Vec<Condition>),
+    /// A condition the parser does not understand, or one stated only in prose:
+    /// the guide's text.
+    Other(String),
+}
+
+impl Condition {
+    /// Parses the guide's computable condition text. Never fails: unknown forms
+    /// become [`Condition::Other`] holding the trimmed text.
+    pub fn parse(text: &str) -> Condition {
+        let text = text.trim();
+        let parts: Vec<&str> = text.split(" AND ").collect();
+        let mut parsed = Vec::with_capacity(parts.len());
+        for part in &parts {
+            match parse_atom(part) {
+                Some(c) => parsed.push(c),
+                None => return Condition::Other(text.to_string()),
+            }
+        }
+        if parsed.len() == 1 {
+            parsed
+                .pop()
+                .unwrap_or_else(|| Condition::Other(text.to_string()))
+        } else {
+            Condition::All(parsed)
+        }
+    }
+
+    /// The elements this condition looks at (empty for [`Condition::Other`]).
+    pub fn refs(&self) -> Vec<&V2Ref> {
+        match self {
+            Condition::IfValued(r)
+            | Condition::IfNotValued(r)
+            | Condition::IfIn(r, _)
+            | Condition::IfNotIn(r, _) => vec![r],
+            Condition::All(cs) => cs.iter().flat_map(Condition::refs).collect(),
+            Condition::Other(_) => Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn list(vs: &[String]) -> String {
+            vs.iter()
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        match self {
+            Condition::IfValued(r) => write!(f, "{r} valued"),
+            Condition::IfNotValued(r) => write!(f, "{r} not valued"),
+            Condition::IfIn(r, vs) => write!(f, "{r} in ({})", list(vs)),
+            Condition::IfNotIn(r, vs) => write!(f, "{r} not in ({})", list(vs)),
+            Condition::All(cs) => {
+                for (i, c) in cs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" and ")?;
+                    }
+                    c.fmt(f)?;
+                }
+                Ok(())
+            }
+            Condition::Other(t) => write!(f, "other: {t}"),
+        }
+    }
+}
+
+fn parse_atom(part: &str) -> Option<Condition> {
+    let mut s = part.trim();
+    while let Some(rest) = s.strip_prefix("IF ") {
+        s = rest.trim_start();
+    }
+    // `(A AND B` in the guide leaves a lone opening parenthesis.
+    if s.starts_with('(') && !s.contains(')') {
+        s = s[1..].trim_start();
+    }
+    let (r, pred) = s.split_once(char::is_whitespace)?;
+    let r = V2Ref::parse(r)?;
+    let pred = pred.split_whitespace().collect::<Vec<_>>().join(" ");
+    match pred.as_str() {
+        "VALUED" | "IS VALUED" | "VALUE" | "EXISTS" | "IS NOT EMPTY" => {
+            return Some(Condition::IfValued(r));
+        }
+        "NOT VALUED" | "IS NOT VALUED" | "DOES NOT EXIST" | "NOT EXISTS" | "IS EMPTY" => {
+            return Some(Condition::IfNotValued(r));
+        }
+        _ => {}
+    }
+    const NEG: [&str; 6] = [
+        "NOT EQUALS ",
+        "NOT EQUAL ",
+        "IS NOT IN ",
+        "NOT IN ",
+        "IS NOT ",
+        "!= ",
+    ];
+    const POS: [&str; 5] = ["EQUALS ", "IS IN ", "IN ", "IS ", "= "];
+    for p in NEG {
+        if let Some(rest) = pred.strip_prefix(p) {
+            return Some(Condition::IfNotIn(r, values(rest)?));
+        }
+    }
+    for p in POS {
+        if let Some(rest) = pred.strip_prefix(p) {
+            return Some(Condition::IfIn(r, values(rest)?));
+        }
+    }
+    None
+}
+
+/// `"NM"` or `("ST", "FT", "TX")`: quoted values, nothing else but separators.
+fn values(s: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest = s.trim();
+    loop {
+        rest = rest.trim_start_matches([' ', '(', ',', ')']);
+        if rest.is_empty() {
+            break;
+        }
+        let inner = rest.strip_prefix('"')?;
+        let end = inner.find('"')?;
+        out.push(inner[..end].to_string());
+        rest = &inner[end + 1..];
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(s: &str) -> V2Ref {
+        V2Ref::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_the_common_forms() {
+        assert_eq!(
+            Condition::parse("IF PID-25 NOT VALUED"),
+            Condition::IfNotValued(path("PID-25"))
+        );
+        assert_eq!(
+            Condition::parse("IF PID-13.2 IS NOT VALUED"),
+            Condition::IfNotValued(path("PID-13.2"))
+        );
+        assert_eq!(
+            Condition::parse("IF OBX-25 VALUED"),
+            Condition::IfValued(path("OBX-25"))
+        );
+        assert_eq!(
+            Condition::parse("IF OBX-2 EQUALS \"NM\""),
+            Condition::IfIn(path("OBX-2"), vec!["NM".into()])
+        );
+        assert_eq!(
+            Condition::parse("IF OBX-2 IN (\"ST\", \"FT\", \"TX\")"),
+            Condition::IfIn(path("OBX-2"), vec!["ST".into(), "FT".into(), "TX".into()])
+        );
+        assert_eq!(
+            Condition::parse("IF XCN.19 DOES NOT EXIST AND IF XCN.20 DOES NOT EXIST"),
+            Condition::All(vec![
+                Condition::IfNotValued(path("XCN.19")),
+                Condition::IfNotValued(path("XCN.20")),
+            ])
+        );
+        assert_eq!(
+            Condition::parse("IF HD.1 NOT VALUED AND IF HD-3 = \"ISO\""),
+            Condition::All(vec![
+                Condition::IfNotValued(path("HD.1")),
+                Condition::IfIn(path("HD.3"), vec!["ISO".into()]),
+            ])
+        );
+        assert_eq!(
+            Condition::parse("IF OBX-2 EQUALS \"SN\" AND OBX-5.1  NOT EQUALS \"<>\""),
+            Condition::All(vec![
+                Condition::IfIn(path("OBX-2"), vec!["SN".into()]),
+                Condition::IfNotIn(path("OBX-5.1"), vec!["<>".into()]),
+            ])
+        );
+    }
+
+    #[test]
+    fn keeps_unknown_forms_as_text() {
+        let t = "IF PID-11 LST.COUNT GREATER THAN 1";
+        assert_eq!(Condition::parse(t), Condition::Other(t.into()));
+        // One unparsable part makes the whole condition `Other`: a half-parsed
+        // conjunction would be wrongly permissive.
+        let t = "IF PID-7 LENGTH GREATER THAN 8 AND PID-8 VALUED";
+        assert_eq!(Condition::parse(t), Condition::Other(t.into()));
+    }
+
+    #[test]
+    fn component_refs() {
+        assert_eq!(
+            V2Ref::parse("XPN.12"),
+            Some(V2Ref::Component {
+                datatype: "XPN".into(),
+                component: 12,
+                subcomponent: 0
+            })
+        );
+        assert_eq!(V2Ref::parse("xpn.1"), None);
+        assert_eq!(V2Ref::parse("PL3."), None);
+        assert_eq!(path("XAD.1.1").to_string(), "XAD.1.1");
+    }
+}
