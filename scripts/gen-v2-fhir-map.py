@@ -37,7 +37,7 @@ VOCAB_COLUMNS = [
 ]
 
 SEGMENT_ID = re.compile(r"^([A-Z][A-Z0-9]{2})-(\d+)$")
-COMPONENT_ID = re.compile(r"^([A-Z][A-Z0-9]{1,2})\.(\d+)$")
+COMPONENT_ID = re.compile(r"^([A-Z][A-Z0-9]{1,2})[.-](\d+)$")  # FT-1: one map writes a dash
 INDEX = re.compile(r"\[[^\]]*\]")
 
 warnings = Counter()
@@ -313,6 +313,28 @@ def derive_value_types(obx_rows):
     return out
 
 
+FHIR_SIDE = ["condition", "narrative", "fhir_path", "via", "datatype_map", "vocabulary",
+             "assigned", "derived", "proposed"]
+
+
+def tidy(rows, key_cols, columns):
+    """Drops exact duplicates (paths that differed only by array index) and, for a
+    field or component that has rows saying something, the rows that say nothing."""
+    informative = {tuple(r[c] for c in key_cols) for r in rows if any(r[c] for c in FHIR_SIDE)}
+    seen, out = set(), []
+    for r in rows:
+        full = tuple(r[c] for c in columns)
+        if full in seen:
+            warn("duplicate row dropped")
+            continue
+        if not any(r[c] for c in FHIR_SIDE) and tuple(r[c] for c in key_cols) in informative:
+            warn("empty row beside informative rows dropped")
+            continue
+        seen.add(full)
+        out.append(r)
+    return out
+
+
 def write_tsv(path, title, columns, rows, notes):
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write(f"# ira v2 -> FHIR R4 map: {title}\n")
@@ -387,6 +409,9 @@ def main(argv):
             # `fhir_type` becomes the map's type; the element's own type moves to
             # `fhir_type_target` (evaluated before the update).
             dt_out.append(r)
+
+    seg_out = tidy(seg_out, ["map", "field"], SEGMENT_COLUMNS)
+    dt_out = tidy(dt_out, ["map", "component"], DATATYPE_COLUMNS)
 
     vocab_out = []
     for n, fn in sorted(cs_names.items()):

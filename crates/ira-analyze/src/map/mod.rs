@@ -80,13 +80,32 @@ pub struct Map {
     table_default: BTreeMap<String, String>,
 }
 
+/// The map that builds a segment's own resource, where the guide has several (ira's
+/// choice, after the guide's message maps): it leads [`SegmentMap::maps`]. Other
+/// segments lead with the map that has the most mapped rows.
+const MAIN_MAPS: &[(&str, &str)] = &[
+    ("AIS", "AIS[Appointment]"),
+    ("DG1", "DG1[Condition]"),
+    ("EVN", "EVN[Provenance]"),
+    ("MSH", "MSH[MessageHeader]"),
+    ("NK1", "NK1[RelatedPerson]"),
+    ("NTE", "NTE[Observation]"),
+    ("OBR", "OBR[ServiceRequest]"),
+    ("OBX", "OBX[Observation]"),
+    ("ORC", "ORC[ServiceRequest]"),
+    ("PD1", "PD1[Patient]"),
+    ("PID", "PID[Patient]"),
+    ("PV1", "PV1[Encounter]"),
+    ("SCH", "SCH[Appointment]"),
+];
+
 /// Everything the map knows about one segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SegmentMap {
     /// Segment id (`PID`).
     pub id: String,
-    /// The guide's maps for this segment, main one first (`PID[Patient]`, then
-    /// `PID[Account]`, …): the map with the most mapped rows leads.
+    /// The guide's maps for this segment, main one first (`PID[Patient]`, then the
+    /// others by number of mapped rows).
     pub maps: Vec<String>,
     /// All rows of all maps, ordered by field, then by `maps` order, then as the guide lists them.
     rows: Vec<FieldMapping>,
@@ -126,6 +145,10 @@ impl SegmentMap {
     }
 
     fn sort(&mut self) {
+        let main = MAIN_MAPS
+            .iter()
+            .find(|(seg, _)| *seg == self.id)
+            .map(|(_, m)| *m);
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for r in &self.rows {
             *counts.entry(&r.map).or_default() += usize::from(r.rule.target.is_some());
@@ -133,7 +156,8 @@ impl SegmentMap {
         let mut maps: Vec<String> = counts.keys().map(|s| s.to_string()).collect();
         maps.sort_by(|a, b| {
             let (ca, cb) = (counts[a.as_str()], counts[b.as_str()]);
-            cb.cmp(&ca).then_with(|| a.cmp(b))
+            let (ma, mb) = (Some(a.as_str()) == main, Some(b.as_str()) == main);
+            mb.cmp(&ma).then(cb.cmp(&ca)).then_with(|| a.cmp(b))
         });
         let rank = |m: &str| maps.iter().position(|x| x == m).unwrap_or(usize::MAX);
         // Stable: rows of one map keep the guide's order.
