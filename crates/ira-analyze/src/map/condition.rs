@@ -90,6 +90,8 @@ pub enum Condition {
     IfNotIn(V2Ref, Vec<String>),
     /// Every part must hold (`… AND …`).
     All(Vec<Condition>),
+    /// At least one part must hold (`… OR …`).
+    Any(Vec<Condition>),
     /// A condition the parser does not understand, or one stated only in prose:
     /// the guide's text.
     Other(String),
@@ -97,24 +99,11 @@ pub enum Condition {
 
 impl Condition {
     /// Parses the guide's computable condition text. Never fails: unknown forms
-    /// become [`Condition::Other`] holding the trimmed text.
+    /// become [`Condition::Other`] holding the trimmed text. A condition is parsed
+    /// whole or not at all: a half-parsed one would be wrongly permissive.
     pub fn parse(text: &str) -> Condition {
         let text = text.trim();
-        let parts: Vec<&str> = text.split(" AND ").collect();
-        let mut parsed = Vec::with_capacity(parts.len());
-        for part in &parts {
-            match parse_atom(part) {
-                Some(c) => parsed.push(c),
-                None => return Condition::Other(text.to_string()),
-            }
-        }
-        if parsed.len() == 1 {
-            parsed
-                .pop()
-                .unwrap_or_else(|| Condition::Other(text.to_string()))
-        } else {
-            Condition::All(parsed)
-        }
+        parse_or(text).unwrap_or_else(|| Condition::Other(text.to_string()))
     }
 
     /// The elements this condition looks at (empty for [`Condition::Other`]).
@@ -124,7 +113,9 @@ impl Condition {
             | Condition::IfNotValued(r)
             | Condition::IfIn(r, _)
             | Condition::IfNotIn(r, _) => vec![r],
-            Condition::All(cs) => cs.iter().flat_map(Condition::refs).collect(),
+            Condition::All(cs) | Condition::Any(cs) => {
+                cs.iter().flat_map(Condition::refs).collect()
+            }
             Condition::Other(_) => Vec::new(),
         }
     }
@@ -143,12 +134,21 @@ impl fmt::Display for Condition {
             Condition::IfNotValued(r) => write!(f, "{r} not valued"),
             Condition::IfIn(r, vs) => write!(f, "{r} in ({})", list(vs)),
             Condition::IfNotIn(r, vs) => write!(f, "{r} not in ({})", list(vs)),
-            Condition::All(cs) => {
+            Condition::All(cs) | Condition::Any(cs) => {
+                let sep = if matches!(self, Condition::All(_)) {
+                    " and "
+                } else {
+                    " or "
+                };
                 for (i, c) in cs.iter().enumerate() {
                     if i > 0 {
-                        f.write_str(" and ")?;
+                        f.write_str(sep)?;
                     }
-                    c.fmt(f)?;
+                    if matches!(c, Condition::All(_) | Condition::Any(_)) {
+                        write!(f, "({c})")?;
+                    } else {
+                        c.fmt(f)?;
+                    }
                 }
                 Ok(())
             }
@@ -157,47 +157,160 @@ impl fmt::Display for Condition {
     }
 }
 
+/// Strips `IF ` (any case, repeated) and parentheses around the whole text.
+fn strip(mut s: &str) -> &str {
+    loop {
+        s = s.trim();
+        if s.len() >= 3 && s[..3].eq_ignore_ascii_case("IF ") {
+            s = &s[3..];
+            continue;
+        }
+        if s.starts_with('(') && s.ends_with(')') && split_top(&s[1..s.len() - 1], "").is_some() {
+            s = &s[1..s.len() - 1];
+            continue;
+        }
+        // `(A AND B` in the guide: a lone opening parenthesis.
+        if s.starts_with('(') && split_top(s, "").is_none() && split_top(&s[1..], "").is_some() {
+            s = &s[1..];
+            continue;
+        }
+        return s;
+    }
+}
+
+/// Splits on `sep` outside parentheses and quotes; `None` if parentheses do not
+/// balance. An empty `sep` only checks the balance.
+fn split_top<'a>(s: &'a str, sep: &str) -> Option<Vec<&'a str>> {
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    let mut parts = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => {
+                depth -= 1;
+                if depth < 0 {
+                    return None;
+                }
+            }
+            _ if !quoted && depth == 0 && !sep.is_empty() && s[i..].starts_with(sep) => {
+                parts.push(&s[start..i]);
+                i += sep.len();
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (depth == 0).then(|| {
+        parts.push(&s[start..]);
+        parts
+    })
+}
+
+fn parse_or(s: &str) -> Option<Condition> {
+    let s = strip(s);
+    let parts = split_top(s, " OR ")?;
+    if parts.len() == 1 {
+        return parse_and(s);
+    }
+    combine(parts, Condition::Any)
+}
+
+fn parse_and(s: &str) -> Option<Condition> {
+    let s = strip(s);
+    let parts = split_top(s, " AND ")?;
+    if parts.len() == 1 {
+        return parse_atom(s);
+    }
+    combine(parts, Condition::All)
+}
+
+/// Parses the parts of a conjunction or disjunction. A bare reference shares the next
+/// part's predicate: `MSH-3 AND MSH-24 VALUED`, `PV1-3.2 OR PV1-3.3 VALUED`.
+fn combine(parts: Vec<&str>, ctor: fn(Vec<Condition>) -> Condition) -> Option<Condition> {
+    let mut out = Vec::with_capacity(parts.len());
+    let mut pending: Vec<V2Ref> = Vec::new();
+    for part in parts {
+        let part = strip(part);
+        if let Some(r) = V2Ref::parse(part) {
+            pending.push(r);
+            continue;
+        }
+        let c = parse_or(part)?;
+        if !pending.is_empty() {
+            let pred = part.split_once(char::is_whitespace)?.1;
+            for r in pending.drain(..) {
+                out.push(predicate(r, pred)?);
+            }
+        }
+        out.push(c);
+    }
+    pending.is_empty().then(|| ctor(out))
+}
+
 fn parse_atom(part: &str) -> Option<Condition> {
-    let mut s = part.trim();
-    while let Some(rest) = s.strip_prefix("IF ") {
-        s = rest.trim_start();
-    }
-    // `(A AND B` in the guide leaves a lone opening parenthesis.
-    if s.starts_with('(') && !s.contains(')') {
-        s = s[1..].trim_start();
-    }
-    let (r, pred) = s.split_once(char::is_whitespace)?;
-    let r = V2Ref::parse(r)?;
+    let s = strip(part);
+    // `OBX-2="FT"`: no spaces around `=`.
+    let (r, pred) = match s.split_once(char::is_whitespace) {
+        Some(x) => x,
+        None => s.split_at(s.find('=')?),
+    };
+    predicate(V2Ref::parse(r)?, pred)
+}
+
+/// `NOT VALUED`, `IS VALUED`, `EQUALS "NM"`, `IN ("ST", "FT")`, `IS NOT 'x'`, `= "ISO"`.
+fn predicate(r: V2Ref, pred: &str) -> Option<Condition> {
     let pred = pred.split_whitespace().collect::<Vec<_>>().join(" ");
-    match pred.as_str() {
+    let upper = pred.to_ascii_uppercase();
+    match upper.as_str() {
         "VALUED" | "IS VALUED" | "VALUE" | "EXISTS" | "IS NOT EMPTY" => {
             return Some(Condition::IfValued(r));
         }
-        "NOT VALUED" | "IS NOT VALUED" | "DOES NOT EXIST" | "NOT EXISTS" | "IS EMPTY" => {
+        "NOT VALUED" | "IS NOT VALUED" | "DOES NOT EXIST" | "NOT EXISTS" | "IS EMPTY"
+        | "ARE NOT VALUED" => {
             return Some(Condition::IfNotValued(r));
         }
         _ => {}
     }
-    const NEG: [&str; 6] = [
-        "NOT EQUALS ",
-        "NOT EQUAL ",
-        "IS NOT IN ",
-        "NOT IN ",
-        "IS NOT ",
-        "!= ",
+    const NEG: [&str; 7] = [
+        "NOT EQUALS",
+        "NOT EQUAL",
+        "IS NOT IN",
+        "NOT IN",
+        "IS NOT",
+        "!=",
+        "NOT",
     ];
-    const POS: [&str; 5] = ["EQUALS ", "IS IN ", "IN ", "IS ", "= "];
+    const POS: [&str; 5] = ["EQUALS", "IS IN", "IN", "IS", "="];
     for p in NEG {
-        if let Some(rest) = pred.strip_prefix(p) {
+        if let Some(rest) = strip_keyword(&pred, &upper, p) {
             return Some(Condition::IfNotIn(r, values(rest)?));
         }
     }
     for p in POS {
-        if let Some(rest) = pred.strip_prefix(p) {
+        if let Some(rest) = strip_keyword(&pred, &upper, p) {
             return Some(Condition::IfIn(r, values(rest)?));
         }
     }
     None
+}
+
+/// `pred` without the leading keyword `kw` (matched on its uppercase form `upper`),
+/// if a value list follows.
+fn strip_keyword<'a>(pred: &'a str, upper: &str, kw: &str) -> Option<&'a str> {
+    let rest = upper.strip_prefix(kw)?;
+    if !(rest.starts_with(' ')
+        || rest.starts_with('"')
+        || rest.starts_with('\'')
+        || rest.starts_with('('))
+    {
+        return None;
+    }
+    Some(&pred[kw.len()..])
 }
 
 /// `"NM"` or `("ST", "FT", "TX")`: quoted values, nothing else but separators.
@@ -209,8 +322,9 @@ fn values(s: &str) -> Option<Vec<String>> {
         if rest.is_empty() {
             break;
         }
-        let inner = rest.strip_prefix('"')?;
-        let end = inner.find('"')?;
+        let quote = if rest.starts_with('\'') { '\'' } else { '"' };
+        let inner = rest.strip_prefix(quote)?;
+        let end = inner.find(quote)?;
         out.push(inner[..end].to_string());
         rest = &inner[end + 1..];
     }
@@ -271,6 +385,56 @@ mod tests {
     }
 
     #[test]
+    fn parses_shared_predicates_nesting_and_loose_spelling() {
+        assert_eq!(
+            Condition::parse("IF MSH-3 AND MSH-24 VALUED"),
+            Condition::All(vec![
+                Condition::IfValued(path("MSH-3")),
+                Condition::IfValued(path("MSH-24")),
+            ])
+        );
+        assert_eq!(
+            Condition::parse("IF PV1-3.2 OR PV1-3.3 VALUED"),
+            Condition::Any(vec![
+                Condition::IfValued(path("PV1-3.2")),
+                Condition::IfValued(path("PV1-3.3")),
+            ])
+        );
+        let c =
+            Condition::parse("IF RXO-2 IS VALUED AND (IF RXO-4.1 IS VALUED OR RXO-4.3 IS VALUED)");
+        assert_eq!(
+            c,
+            Condition::All(vec![
+                Condition::IfValued(path("RXO-2")),
+                Condition::Any(vec![
+                    Condition::IfValued(path("RXO-4.1")),
+                    Condition::IfValued(path("RXO-4.3")),
+                ]),
+            ])
+        );
+        assert_eq!(
+            c.to_string(),
+            "RXO-2 valued and (RXO-4.1 valued or RXO-4.3 valued)"
+        );
+        assert_eq!(
+            Condition::parse("IF OBX-2=\"FT\""),
+            Condition::IfIn(path("OBX-2"), vec!["FT".into()])
+        );
+        assert_eq!(
+            Condition::parse("IF IN1-17 IS NOT 'patient'"),
+            Condition::IfNotIn(path("IN1-17"), vec!["patient".into()])
+        );
+        assert_eq!(
+            Condition::parse("If XON.10 is valued"),
+            Condition::IfValued(path("XON.10"))
+        );
+        assert_eq!(
+            Condition::parse("IF EVN-4 NOT \"U\""),
+            Condition::IfNotIn(path("EVN-4"), vec!["U".into()])
+        );
+    }
+
+    #[test]
     fn keeps_unknown_forms_as_text() {
         let t = "IF PID-11 LST.COUNT GREATER THAN 1";
         assert_eq!(Condition::parse(t), Condition::Other(t.into()));
@@ -278,6 +442,15 @@ mod tests {
         // conjunction would be wrongly permissive.
         let t = "IF PID-7 LENGTH GREATER THAN 8 AND PID-8 VALUED";
         assert_eq!(Condition::parse(t), Condition::Other(t.into()));
+        for t in [
+            "IF NOT VALUED",
+            "IF OBX-33 COUNT>1",
+            "IF PRT-2 IS IN (\"A\", \"S\", \"U\", X\")",
+            "IF A AND",
+            "",
+        ] {
+            assert_eq!(Condition::parse(t), Condition::Other(t.into()), "{t}");
+        }
     }
 
     #[test]

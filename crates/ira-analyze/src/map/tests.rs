@@ -814,3 +814,23 @@ fn summary_snapshot() {
     .unwrap();
     insta::assert_snapshot!(s);
 }
+
+/// Most of the guide's computable conditions parse; the rest stay as text. A drop
+/// here means the parser or the generator lost a form.
+#[test]
+fn most_conditions_parse() {
+    let m = map();
+    let (mut parsed, mut total) = (0, 0);
+    let rules = m
+        .segments()
+        .flat_map(|s| s.rows().iter().map(|r| &r.rule))
+        .chain(m.datatypes().flat_map(|d| d.rows().iter().map(|r| &r.rule)));
+    for r in rules {
+        if r.condition_text.is_some() {
+            total += 1;
+            parsed += usize::from(!matches!(r.condition, Some(Condition::Other(_))));
+        }
+    }
+    assert!(total > 300, "{total}");
+    assert!(parsed * 100 / total >= 88, "{parsed} of {total}");
+}
