@@ -5,7 +5,7 @@ Usage:
     scripts/gen-v2-fhir-map.py SOURCE_DIR [OUT_DIR]
 
 SOURCE_DIR is the folder holding the guide's mapping tables exported as CSV
-(`segments/`, `datatypes/`, `codesystems/`). OUT_DIR defaults to
+(`segments/`, `datatypes/`, `codesystems/`, `messages/`). OUT_DIR defaults to
 `crates/ira-analyze/data/v2-fhir`. Only the facts ira uses are written, in ira's own
 tab-separated format (see docs/mapping.md); the CSVs themselves are never copied.
 
@@ -36,6 +36,10 @@ VOCAB_COLUMNS = [
     "map", "table", "v2_code", "v2_display", "condition", "fhir_system", "fhir_code", "fhir_display",
 ]
 
+MESSAGE_COLUMNS = [
+    "message", "position", "segment", "v2_min", "v2_max", "condition", "narrative",
+    "resource", "segment_map",
+]
 SEGMENT_ID = re.compile(r"^([A-Z][A-Z0-9]{2})-(\d+)$")
 COMPONENT_ID = re.compile(r"^([A-Z][A-Z0-9]{1,2})[.-](\d+)$")  # FT-1: one map writes a dash
 INDEX = re.compile(r"\[[^\]]*\]")
@@ -335,6 +339,30 @@ def tidy(rows, key_cols, columns):
     return out
 
 
+def message_rows(path, structure, seg_maps):
+    """Per message structure: which segment map builds which resource, when."""
+    rows = read_csv(path)
+    out = []
+    for r in rows[2:]:
+        r = [clean(x) for x in r] + [""] * 12
+        m = re.search(r"\b([A-Z][A-Z0-9]{2})\b", r[2])
+        if not m:
+            continue  # group begin/end lines
+        seg_map = r[10]
+        if seg_map and seg_map not in seg_maps:
+            warn("message row naming an unknown segment map (kept)")
+        # `Provenance[1].entity.what(Device)`: the map builds the Device.
+        target = INDEX.sub("", r[9])
+        inner = re.search(r"\(([A-Za-z]+)", target)
+        resource = inner.group(1) if inner else target.split(".")[0]
+        out.append({
+            "message": structure, "position": r[1], "segment": m.group(1),
+            "v2_min": card(r[4]), "v2_max": card(r[5]), "condition": r[6], "narrative": r[8],
+            "resource": resource, "segment_map": seg_map,
+        })
+    return out
+
+
 def write_tsv(path, title, columns, rows, notes):
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write(f"# ira v2 -> FHIR R4 map: {title}\n")
@@ -410,6 +438,22 @@ def main(argv):
             # `fhir_type_target` (evaluated before the update).
             dt_out.append(r)
 
+    msg_out = []
+    msg_dir = os.path.join(src, "messages")
+    if os.path.isdir(msg_dir):
+        seg_maps = {r["map"] for r in seg_out}
+        for fn in sorted(os.listdir(msg_dir)):
+            m = re.match(r"^HL7 Message - FHIR R4_ (\S+) - .*\.csv$", fn)
+            if m:
+                msg_out.extend(message_rows(os.path.join(msg_dir, fn), m.group(1), seg_maps))
+        seen, uniq = set(), []
+        for r in msg_out:
+            k = tuple(r[c] for c in MESSAGE_COLUMNS)
+            if k not in seen:
+                seen.add(k)
+                uniq.append(r)
+        msg_out = uniq
+
     seg_out = tidy(seg_out, ["map", "field"], SEGMENT_COLUMNS)
     dt_out = tidy(dt_out, ["map", "component"], DATATYPE_COLUMNS)
 
@@ -433,6 +477,12 @@ def main(argv):
                "a row without v2_code = a FHIR concept no v2 code maps to (all of them when the v2 table is user-defined).",
                "ValueType[Observation.value] (table 0125) is derived from the OBX-5 rows of OBX[Observation]."])
 
+    write_tsv(os.path.join(out_dir, "messages.tsv"), "message maps (segment in a message structure -> segment map)",
+              MESSAGE_COLUMNS, msg_out,
+              ["Columns are tab-separated; empty = not stated. A row without segment_map = the guide maps",
+               "that segment nowhere in this message structure. position is the guide's identifier."])
+
+    print(f"messages.tsv: {len(msg_out)} rows, {len({r['message'] for r in msg_out})} structures", file=sys.stderr)
     print(f"segments.tsv: {len(seg_out)} rows, {len({r['map'] for r in seg_out})} maps, "
           f"{len({r['segment'] for r in seg_out})} segments", file=sys.stderr)
     print(f"datatypes.tsv: {len(dt_out)} rows, {len({r['map'] for r in dt_out})} maps", file=sys.stderr)

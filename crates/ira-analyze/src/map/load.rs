@@ -3,12 +3,14 @@
 use super::MapError;
 use super::condition::Condition;
 use super::model::{
-    Card, ComponentMapping, Concept, ConceptMapping, FhirElement, FieldMapping, Max, Origin, Rule,
+    Card, ComponentMapping, Concept, ConceptMapping, FhirElement, FieldMapping, Max,
+    MessageSegment, Origin, Rule,
 };
 
 pub(crate) const SEGMENTS: &str = include_str!("../../data/v2-fhir/segments.tsv");
 pub(crate) const DATATYPES: &str = include_str!("../../data/v2-fhir/datatypes.tsv");
 pub(crate) const VOCABULARY: &str = include_str!("../../data/v2-fhir/vocabulary.tsv");
+pub(crate) const MESSAGES: &str = include_str!("../../data/v2-fhir/messages.tsv");
 
 const SEGMENT_COLUMNS: [&str; 20] = [
     "map",
@@ -63,6 +65,18 @@ const VOCAB_COLUMNS: [&str; 8] = [
     "fhir_system",
     "fhir_code",
     "fhir_display",
+];
+
+const MESSAGE_COLUMNS: [&str; 9] = [
+    "message",
+    "position",
+    "segment",
+    "v2_min",
+    "v2_max",
+    "condition",
+    "narrative",
+    "resource",
+    "segment_map",
 ];
 
 /// A datatype map's identity, as its rows state it.
@@ -362,6 +376,47 @@ pub(crate) fn vocabulary(text: &str) -> Result<Vec<VocabRow>, MapError> {
                     origin: Origin::Guide,
                 },
             })
+        })
+        .collect()
+}
+
+/// Rows of `messages.tsv`, with their message structure.
+pub(crate) fn messages(text: &str) -> Result<Vec<(String, MessageSegment)>, MapError> {
+    const F: &str = "messages.tsv";
+    rows(F, text, &MESSAGE_COLUMNS)?
+        .into_iter()
+        .map(|(line, c)| {
+            let [
+                message,
+                position,
+                segment,
+                v2_min,
+                v2_max,
+                cond,
+                narrative,
+                resource,
+                segment_map,
+            ] = c;
+            if message.is_empty() || segment.len() != 3 {
+                return Err(MapError::Data {
+                    file: F,
+                    line,
+                    reason: "row without message structure or segment id".into(),
+                });
+            }
+            Ok((
+                message.to_string(),
+                MessageSegment {
+                    position: position.to_string(),
+                    segment: segment.to_string(),
+                    v2_card: card(F, line, v2_min, v2_max)?,
+                    condition: condition(opt(cond).as_deref(), opt(narrative).as_deref()),
+                    condition_text: opt(cond),
+                    narrative: opt(narrative),
+                    resource: opt(resource),
+                    segment_map: opt(segment_map),
+                },
+            ))
         })
         .collect()
 }

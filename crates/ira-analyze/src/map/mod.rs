@@ -32,7 +32,8 @@ use ira_parse::model::V2Path;
 
 pub use condition::{Condition, V2Ref};
 pub use model::{
-    Card, ComponentMapping, Concept, ConceptMapping, FhirElement, FieldMapping, Max, Origin, Rule,
+    Card, ComponentMapping, Concept, ConceptMapping, FhirElement, FieldMapping, Max,
+    MessageSegment, Origin, Rule,
 };
 pub use overrides::{ConceptOverride, FieldOverride, MapOverrides, VocabularyOverride};
 pub use resolve::Target;
@@ -78,6 +79,24 @@ pub struct Map {
     vocabularies: BTreeMap<String, VocabularyMap>,
     /// Table number (`0001`) → the map used when only the table is named.
     table_default: BTreeMap<String, String>,
+    messages: BTreeMap<String, MessageMap>,
+}
+
+/// Which segment maps the guide applies in one message structure (`ADT_A01`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageMap {
+    /// Message structure (`ADT_A01`, as in MSH-9.3).
+    pub structure: String,
+    /// Rows in the structure's order.
+    pub segments: Vec<MessageSegment>,
+}
+
+impl MessageMap {
+    /// The rows for one segment id (`NK1` → `NK1[RelatedPerson]`, `NK1[Patient]`, …),
+    /// wherever it occurs in the structure.
+    pub fn segment(&self, id: &str) -> Vec<&MessageSegment> {
+        self.segments.iter().filter(|s| s.segment == id).collect()
+    }
 }
 
 /// The map that builds a segment's own resource, where the guide has several (ira's
@@ -272,7 +291,11 @@ impl Map {
     /// The map built from the embedded data, or why it could not be built.
     pub fn try_builtin() -> Result<&'static Map, &'static MapError> {
         BUILTIN
-            .get_or_init(|| Map::from_tsv(load::SEGMENTS, load::DATATYPES, load::VOCABULARY))
+            .get_or_init(|| {
+                let mut m = Map::from_tsv(load::SEGMENTS, load::DATATYPES, load::VOCABULARY)?;
+                m.add_messages(load::MESSAGES)?;
+                Ok(m)
+            })
             .as_ref()
     }
 
@@ -328,6 +351,32 @@ impl Map {
         }
         map.compute_defaults();
         Ok(map)
+    }
+
+    /// Adds message structures from a TSV text (the format of `data/v2-fhir/messages.tsv`).
+    pub fn add_messages(&mut self, messages: &str) -> Result<(), MapError> {
+        for (structure, row) in load::messages(messages)? {
+            self.messages
+                .entry(structure.clone())
+                .or_insert_with(|| MessageMap {
+                    structure,
+                    segments: Vec::new(),
+                })
+                .segments
+                .push(row);
+        }
+        Ok(())
+    }
+
+    /// Which segment maps the guide applies in a message structure (`ADT_A01`).
+    /// The guide covers a few structures only (ADT, MDM, OML, ORM, ORU, SIU, VXU).
+    pub fn message(&self, structure: &str) -> Option<&MessageMap> {
+        self.messages.get(structure)
+    }
+
+    /// All message structures, by name.
+    pub fn messages(&self) -> impl Iterator<Item = &MessageMap> {
+        self.messages.values()
     }
 
     /// Default datatype map per v2 type and vocabulary map per table: the one the

@@ -162,3 +162,25 @@ pub struct ConceptMapping {
     /// Guide or project.
     pub origin: Origin,
 }
+
+/// One segment of a message structure and a segment map the guide applies to it there.
+/// A segment with several maps (or conditions) has several of these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageSegment {
+    /// The guide's position (`ADT_A01.NEXT_OF_KIN.NK1`, `ADT_A01:follow:PID.ROL`).
+    pub position: String,
+    /// Segment id (`NK1`).
+    pub segment: String,
+    /// The segment's cardinality in the structure.
+    pub v2_card: Option<Card>,
+    /// When the map applies, parsed (`NK1-3.1 NOT IN (…)`); `None` = always.
+    pub condition: Option<Condition>,
+    /// The computable condition as the guide writes it.
+    pub condition_text: Option<String>,
+    /// The guide's prose condition.
+    pub narrative: Option<String>,
+    /// The resource the map builds or fills (`RelatedPerson`).
+    pub resource: Option<String>,
+    /// The segment map (`NK1[RelatedPerson]`); `None` = mapped nowhere in this message.
+    pub segment_map: Option<String>,
+}

@@ -231,6 +231,51 @@ fn pid_24_condition_is_parsed() {
 }
 
 #[test]
+fn message_structures_name_their_segment_maps() {
+    let a01 = map().message("ADT_A01").unwrap();
+    let pid: Vec<_> = a01
+        .segment("PID")
+        .iter()
+        .filter_map(|s| s.segment_map.as_deref())
+        .collect();
+    assert_eq!(pid[0], "PID[Patient]");
+    // NK1 feeds a RelatedPerson unless it is an emergency contact/employer…
+    let nk1 = a01.segment("NK1");
+    let related = nk1
+        .iter()
+        .find(|s| s.segment_map.as_deref() == Some("NK1[RelatedPerson]"))
+        .unwrap();
+    assert_eq!(related.resource.as_deref(), Some("RelatedPerson"));
+    assert!(matches!(
+        &related.condition,
+        Some(Condition::IfNotIn(V2Ref::Path(p), codes)) if p.to_string() == "NK1-3.1" && codes.contains(&"EMR".to_string())
+    ));
+    // A segment the guide maps nowhere in the structure.
+    assert!(a01.segment("OH1").iter().all(|s| s.segment_map.is_none()));
+    // Every segment map a message names exists (EVN's position may use an MSH map).
+    for m in map().messages() {
+        for s in &m.segments {
+            if let Some(sm) = &s.segment_map {
+                assert!(
+                    map()
+                        .segment(&sm[..3])
+                        .is_some_and(|seg| seg.maps.contains(sm)),
+                    "{} {sm}",
+                    m.structure
+                );
+            }
+        }
+    }
+    let oru = map().message("ORU_R01").unwrap();
+    assert!(
+        oru.segment("OBX")
+            .iter()
+            .any(|s| s.segment_map.as_deref() == Some("OBX[Observation]"))
+    );
+    assert!(map().message("ZZZ_Z99").is_none());
+}
+
+#[test]
 fn unmapped_positions_have_no_exact_target() {
     // PID-1 (Set ID) goes nowhere.
     assert!(
@@ -629,11 +674,12 @@ fn scope_segments_have_their_resource_maps() {
 /// strict), keys that must be unique are, and every map a row names exists.
 #[test]
 fn generated_data_is_well_formed() {
-    use load::{DATATYPES, SEGMENTS, VOCABULARY};
+    use load::{DATATYPES, MESSAGES, SEGMENTS, VOCABULARY};
     for (name, text) in [
         ("segments", SEGMENTS),
         ("datatypes", DATATYPES),
         ("vocabulary", VOCABULARY),
+        ("messages", MESSAGES),
     ] {
         assert!(
             text.lines().take(3).any(|l| l.contains("8c9b414")),
@@ -648,7 +694,8 @@ fn generated_data_is_well_formed() {
             );
         }
     }
-    let m = Map::from_tsv(SEGMENTS, DATATYPES, VOCABULARY).unwrap();
+    let mut m = Map::from_tsv(SEGMENTS, DATATYPES, VOCABULARY).unwrap();
+    m.add_messages(MESSAGES).unwrap();
 
     // One resource per segment map, one (v2 type, FHIR type) per datatype map.
     let mut resources: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -790,6 +837,30 @@ fn summary_snapshot() {
             v.v2_codes().len(),
             unmapped,
             v.concepts.len()
+        )
+        .unwrap();
+    }
+    writeln!(s, "messages: {} structures", m.messages().count()).unwrap();
+    for msg in m.messages() {
+        let mapped: BTreeSet<&str> = msg
+            .segments
+            .iter()
+            .filter(|s| s.segment_map.is_some())
+            .map(|s| s.segment.as_str())
+            .collect();
+        let unmapped: BTreeSet<&str> = msg
+            .segments
+            .iter()
+            .map(|s| s.segment.as_str())
+            .filter(|s| !mapped.contains(s))
+            .collect();
+        writeln!(
+            s,
+            "  {}: {} rows; mapped {}; unmapped {}",
+            msg.structure,
+            msg.segments.len(),
+            mapped.into_iter().collect::<Vec<_>>().join(" "),
+            unmapped.into_iter().collect::<Vec<_>>().join(" ")
         )
         .unwrap();
     }
