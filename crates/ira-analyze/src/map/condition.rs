@@ -161,7 +161,7 @@ impl fmt::Display for Condition {
 fn strip(mut s: &str) -> &str {
     loop {
         s = s.trim();
-        if s.len() >= 3 && s[..3].eq_ignore_ascii_case("IF ") {
+        if s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("IF ")) {
             s = &s[3..];
             continue;
         }
@@ -195,7 +195,8 @@ fn split_top<'a>(s: &'a str, sep: &str) -> Option<Vec<&'a str>> {
                     return None;
                 }
             }
-            _ if !quoted && depth == 0 && !sep.is_empty() && s[i..].starts_with(sep) => {
+            // Byte comparison: `i` need not be a char boundary, and `sep` is ASCII.
+            _ if !quoted && depth == 0 && !sep.is_empty() && b[i..].starts_with(sep.as_bytes()) => {
                 parts.push(&s[start..i]);
                 i += sep.len();
                 start = i;
@@ -448,6 +449,10 @@ mod tests {
             "IF PRT-2 IS IN (\"A\", \"S\", \"U\", X\")",
             "IF A AND",
             "",
+            // Multi-byte text where keywords or separators are looked for.
+            "IFé",
+            "éé AND ü",
+            "(PID-3 é) OR ü",
         ] {
             assert_eq!(Condition::parse(t), Condition::Other(t.into()), "{t}");
         }

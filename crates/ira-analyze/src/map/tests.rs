@@ -905,3 +905,42 @@ fn most_conditions_parse() {
     assert!(total > 300, "{total}");
     assert!(parsed * 100 / total >= 88, "{parsed} of {total}");
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn condition_parse_takes_any_text(s in "\\PC{0,60}") {
+            let c = Condition::parse(&s);
+            // Unparsed text is kept as it was (trimmed).
+            if let Condition::Other(t) = &c {
+                prop_assert_eq!(t.as_str(), s.trim());
+            }
+        }
+
+        #[test]
+        fn condition_parse_takes_condition_like_text(
+            s in "(IF )?\\(?[A-Z]{2,3}[-.][0-9]{1,2}(\\.[0-9])? (NOT |IS |AND |OR |IN |EQUALS |\\(|\\)|\"[A-Zé]{0,3}\"|, |VALUED )*"
+        ) {
+            let _ = Condition::parse(&s);
+        }
+
+        #[test]
+        fn targets_take_any_path(
+            seg in "(PID|OBX|PV1|MSH|ZZZ|NK1|OBR|ORC)",
+            field in 1u16..60,
+            rep in 1u16..3,
+            component in 0u16..30,
+            subcomponent in 0u16..10,
+        ) {
+            let path = V2Path { segment: seg.as_bytes().try_into().unwrap(), occurrence: 1, field, repetition: rep, component, subcomponent };
+            for t in map().targets(&path) {
+                prop_assert!(!t.path.is_empty());
+                prop_assert!(!t.path.contains('['));
+            }
+        }
+    }
+}
