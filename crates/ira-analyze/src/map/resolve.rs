@@ -1,0 +1,250 @@
+//! Resolving a v2 leaf path to the FHIR elements it feeds.
+
+use ira_parse::model::V2Path;
+
+use super::model::{FhirElement, Rule};
+use super::{Condition, Map};
+
+/// A FHIR element a v2 position feeds, with how it got there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The segment map (`PID[Patient]`).
+    pub map: String,
+    /// The resource that map builds (`Patient`).
+    pub resource: String,
+    /// The element in that resource, without indexes (`Patient.identifier.assigner`).
+    pub path: String,
+    /// Reference hops after `path`, each in the referenced resource
+    /// (`Organization.identifier.value`).
+    pub via: Vec<String>,
+    /// FHIR datatype of the deepest row reached (`string`, `Reference(Organization)`).
+    pub fhir_type: Option<String>,
+    /// Datatype maps used on the way (`CX[Identifier]`, `HD[Organization]`).
+    pub datatype_maps: Vec<String>,
+    /// The vocabulary map of the deepest row that names one.
+    pub vocabulary: Option<String>,
+    /// Conditions met on the way, outermost first; all must hold.
+    pub conditions: Vec<Condition>,
+    /// A fixed value the guide assigns here when the position is valued (an extension
+    /// url, a code): the v2 value itself does not go to this element.
+    pub assigned: Option<String>,
+    /// How the guide computes the value (an expression or instruction), as written.
+    pub derived: Option<String>,
+    /// `false` when the field row has no datatype map to follow down to the requested
+    /// component, so the target is the whole field's.
+    pub exact: bool,
+}
+
+impl Target {
+    /// `path` and `via` in one string: `Patient.identifier.assigner -> Organization.name`.
+    pub fn full_path(&self) -> String {
+        let mut s = self.path.clone();
+        for v in &self.via {
+            s.push_str(" -> ");
+            s.push_str(v);
+        }
+        s
+    }
+}
+
+/// Where we are: an element path plus reference hops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Node {
+    path: String,
+    via: Vec<String>,
+}
+
+impl Node {
+    /// Appends a relative guide path (and its own hops).
+    fn join(&self, el: &FhirElement) -> Node {
+        let mut n = self.clone();
+        let rel = el.path.as_str();
+        if !rel.is_empty() && rel != "$value" {
+            let last = n.via.last_mut().unwrap_or(&mut n.path);
+            last.push('.');
+            last.push_str(rel);
+        }
+        n.via.extend(el.via.iter().cloned());
+        n
+    }
+}
+
+/// The resource types datatype maps can build (`XCN[Practitioner]`): descending into
+/// one of these starts a reference hop.
+const RESOURCES: &[&str] = &[
+    "Account",
+    "AllergyIntolerance",
+    "Appointment",
+    "Basic",
+    "CareTeam",
+    "Condition",
+    "Coverage",
+    "Device",
+    "DiagnosticReport",
+    "DocumentReference",
+    "Encounter",
+    "EpisodeOfCare",
+    "Group",
+    "Immunization",
+    "Location",
+    "MedicationAdministration",
+    "MedicationRequest",
+    "MessageHeader",
+    "Observation",
+    "Organization",
+    "Patient",
+    "Practitioner",
+    "PractitionerRole",
+    "Procedure",
+    "Provenance",
+    "RelatedPerson",
+    "ServiceRequest",
+    "Specimen",
+    "Task",
+];
+
+struct Walk<'m> {
+    map: &'m Map,
+    segment_map: &'m str,
+    resource: &'m str,
+    out: Vec<Target>,
+}
+
+struct Step<'m> {
+    rule: &'m Rule,
+    node: Node,
+    /// The node of the enclosing element (the field or component one level up).
+    parent: Node,
+    maps: Vec<String>,
+    conditions: Vec<Condition>,
+    vocabulary: Option<String>,
+}
+
+pub(crate) fn targets(map: &Map, path: &V2Path) -> Vec<Target> {
+    let Some(seg) = map.segment(path.segment_str()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for row in seg.field(path.field) {
+        let Some(el) = &row.rule.target else { continue };
+        let root = Node {
+            path: row.resource.clone(),
+            via: Vec::new(),
+        };
+        // Field rows carry the full path already.
+        let node = Node {
+            path: el.path.clone(),
+            via: el.via.clone(),
+        };
+        let mut walk = Walk {
+            map,
+            segment_map: &row.map,
+            resource: &row.resource,
+            out: Vec::new(),
+        };
+        let step = Step {
+            rule: &row.rule,
+            node,
+            parent: root,
+            maps: Vec::new(),
+            conditions: row.rule.condition.iter().cloned().collect(),
+            vocabulary: row.rule.vocabulary.clone(),
+        };
+        walk.step(step, &[path.component, path.subcomponent]);
+        out.append(&mut walk.out);
+    }
+    out
+}
+
+impl Walk<'_> {
+    fn emit(&mut self, s: &Step<'_>, exact: bool) {
+        self.out.push(Target {
+            map: self.segment_map.to_string(),
+            resource: self.resource.to_string(),
+            path: s.node.path.clone(),
+            via: s.node.via.clone(),
+            fhir_type: s.rule.target.as_ref().and_then(|t| t.fhir_type.clone()),
+            datatype_maps: s.maps.clone(),
+            vocabulary: s.vocabulary.clone(),
+            conditions: s.conditions.clone(),
+            assigned: s.rule.assigned.clone(),
+            derived: s.rule.derived.clone(),
+            exact,
+        });
+    }
+
+    fn step(&mut self, s: Step<'_>, rest: &[u16]) {
+        let Some((&want, deeper)) = rest.split_first() else {
+            self.emit(&s, true);
+            return;
+        };
+        let dt = s
+            .rule
+            .datatype_map
+            .as_deref()
+            .and_then(|n| self.map.datatype(n));
+        let Some(dt) = dt else {
+            // No component map: the target is the whole value's. Component 1 of an
+            // unsplit value is the value itself, so that is still exact.
+            let exact = rest.iter().all(|&n| n <= 1);
+            self.emit(&s, exact);
+            return;
+        };
+        // Component rows are relative to the element of the map's FHIR type. Usually
+        // that is this row's element (or the resource it references); when the row names
+        // a part of it instead (XPN.1 → `family` through FN[HumanName]) it is the
+        // enclosing element; when the map builds a resource nothing references yet
+        // (PID-21 → CX[RelatedPerson-Mother]) it starts a new hop.
+        let own_type = s
+            .rule
+            .target
+            .as_ref()
+            .and_then(|t| t.fhir_type.as_deref())
+            .unwrap_or("");
+        let inner = own_type
+            .strip_prefix("Reference(")
+            .and_then(|t| t.strip_suffix(')'))
+            .unwrap_or(own_type);
+        let base = if RESOURCES.contains(&dt.fhir_type.as_str()) {
+            // The map builds a resource: root its rows at the hop into that resource
+            // (the last one, if the row already references it), or start a new hop.
+            let mut n = s.node.clone();
+            let hop = n
+                .via
+                .iter()
+                .rposition(|v| v.split('.').next() == Some(dt.fhir_type.as_str()));
+            match hop {
+                Some(i) => {
+                    n.via.truncate(i + 1);
+                    n.via[i] = dt.fhir_type.clone();
+                }
+                None => n.via.push(dt.fhir_type.clone()),
+            }
+            n
+        } else if inner.eq_ignore_ascii_case(&dt.fhir_type)
+            || own_type.is_empty()
+            || s.node == s.parent
+        {
+            s.node.clone()
+        } else {
+            s.parent.clone()
+        };
+        let n = want.max(1);
+        for row in dt.component(n) {
+            let Some(el) = &row.rule.target else { continue };
+            let mut maps = s.maps.clone();
+            maps.push(dt.name.clone());
+            let mut conditions = s.conditions.clone();
+            conditions.extend(row.rule.condition.iter().cloned());
+            let next = Step {
+                rule: &row.rule,
+                node: base.join(el),
+                parent: base.clone(),
+                maps,
+                conditions,
+                vocabulary: row.rule.vocabulary.clone().or_else(|| s.vocabulary.clone()),
+            };
+            self.step(next, deeper);
+        }
+    }
+}
