@@ -33,6 +33,9 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let command = it.next().ok_or("missing command")?;
+    if !matches!(command.as_str(), "hl7" | "fhir-ndjson" | "fhir-bundles") {
+        return Err(format!("unknown command: {command}"));
+    }
     let mut a = Args {
         command,
         size_bytes: 1 << 20,
