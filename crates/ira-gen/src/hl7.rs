@@ -511,8 +511,10 @@ impl MsgGen {
         for i in 1..=self.rng.range(0, 2) {
             self.obx_nm(i, v23, now);
         }
+        // Distinct allergens: consecutive entries of the list from a random start.
+        let first = self.rng.below(ALLERGENS.len() as u64) as usize;
         for i in 1..=self.rng.range(0, 3) {
-            let (code, text) = *self.rng.pick(ALLERGENS);
+            let (code, text) = ALLERGENS[(first + i as usize) % ALLERGENS.len()];
             let sev = *self.rng.pick(&["MI", "MO", "SV"]);
             self.push(
                 Seg::new("AL1")
