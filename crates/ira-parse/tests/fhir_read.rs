@@ -1,0 +1,105 @@
+//! The FHIR reader on the good fixtures: flattened items (snapshots), positions, decimals.
+
+mod fhir_common;
+
+use fhir_common::{dump, fixture, items};
+use ira_parse::FileId;
+use ira_parse::fhir::{read_json, read_ndjson, read_xml};
+use ira_parse::model::Sample;
+
+#[test]
+fn single_patient() {
+    let f = read_json(&fixture("fhir/patient.json"), FileId(1));
+    assert!(f.issues.is_empty(), "{:?}", f.issues);
+    assert_eq!(f.resources.len(), 1);
+    insta::assert_snapshot!(dump(&f));
+}
+
+#[test]
+fn transaction_bundle() {
+    let f = read_json(&fixture("fhir/transaction-bundle.json"), FileId(2));
+    assert!(f.issues.is_empty(), "{:?}", f.issues);
+    insta::assert_snapshot!(dump(&f));
+}
+
+#[test]
+fn collection_bundle() {
+    let f = read_json(&fixture("fhir/collection-bundle.json"), FileId(3));
+    assert!(f.issues.is_empty(), "{:?}", f.issues);
+    insta::assert_snapshot!(dump(&f));
+}
+
+#[test]
+fn ndjson_observations() {
+    let f = read_ndjson(&fixture("fhir/observations.ndjson"), FileId(4));
+    assert!(f.issues.is_empty(), "{:?}", f.issues);
+    insta::assert_snapshot!(dump(&f));
+}
+
+#[test]
+fn decimals_stay_as_written() {
+    let json = br#"{"resourceType":"Observation","status":"final","code":{"text":"t"},
+        "valueQuantity":{"value":7.50},"component":[
+        {"code":{"text":"a"},"valueQuantity":{"value":1e2}},
+        {"code":{"text":"b"},"valueQuantity":{"value":-0.000100}},
+        {"code":{"text":"c"},"valueQuantity":{"value":2E-3}},
+        {"code":{"text":"d"},"valueInteger":12345678901234567890123}]}"#;
+    let f = read_json(json, FileId(0));
+    assert!(f.issues.is_empty(), "{:?}", f.issues);
+    let numbers: Vec<String> = items(&f.resources[0])
+        .into_iter()
+        .filter(|l| l.ends_with("(Number)"))
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            "Observation.valueQuantity.value = 7.50 (Number)",
+            "Observation.component[0].valueQuantity.value = 1e2 (Number)",
+            "Observation.component[1].valueQuantity.value = -0.000100 (Number)",
+            "Observation.component[2].valueQuantity.value = 2E-3 (Number)",
+            "Observation.component[3].valueInteger = 12345678901234567890123 (Number)",
+        ]
+    );
+}
+
+#[test]
+fn bundle_entry_positions_point_at_the_resource() {
+    let bytes = fixture("fhir/transaction-bundle.json");
+    let f = read_json(&bytes, FileId(2));
+    for r in &f.resources[1..] {
+        let loc = r.location();
+        let at = &bytes[loc.offset as usize..];
+        assert!(at.starts_with(b"{"), "{}", r.resource_type());
+        let line = 1 + bytes[..loc.offset as usize].iter().filter(|&&c| c == b'\n').count();
+        assert_eq!(loc.line as usize, line);
+        let head = String::from_utf8_lossy(&at[..60]);
+        assert!(head.contains(r.resource_type()), "{head}");
+    }
+    let messages: Vec<_> = f.resources.iter().map(|r| r.location().message).collect();
+    assert_eq!(messages, (1..=7).map(Some).collect::<Vec<_>>());
+    assert!(f.resources[0].is_bundle_shell());
+    // Every item carries its resource's location.
+    let obs = &f.resources[3];
+    obs.walk(&mut |item| assert_eq!(item.location, obs.location()));
+}
+
+#[test]
+fn sample_info_is_resource_type_and_r4() {
+    let f = read_json(&fixture("fhir/patient.json"), FileId(1));
+    let info = f.resources[0].info();
+    assert_eq!(info.kind, "Patient");
+    assert_eq!(info.version.as_deref(), Some("4.0.1"));
+    assert_eq!(info.standard, ira_parse::model::Standard::Fhir);
+}
+
+#[test]
+fn xml_patient_gives_the_same_items_as_json() {
+    let json = read_json(&fixture("fhir/patient.json"), FileId(1));
+    let xml = read_xml(&fixture("fhir/patient.xml"), FileId(5));
+    assert!(xml.issues.is_empty(), "{:?}", xml.issues);
+    assert_eq!(xml.resources.len(), 1);
+    assert_eq!(items(&xml.resources[0]), items(&json.resources[0]));
+    assert_eq!(xml.resources[0].json(), json.resources[0].json());
+    let loc = xml.resources[0].location();
+    assert_eq!((loc.line, loc.offset, loc.message), (2, 39, Some(1)));
+}
