@@ -70,7 +70,10 @@ fn bundle_entry_positions_point_at_the_resource() {
         let loc = r.location();
         let at = &bytes[loc.offset as usize..];
         assert!(at.starts_with(b"{"), "{}", r.resource_type());
-        let line = 1 + bytes[..loc.offset as usize].iter().filter(|&&c| c == b'\n').count();
+        let line = 1 + bytes[..loc.offset as usize]
+            .iter()
+            .filter(|&&c| c == b'\n')
+            .count();
         assert_eq!(loc.line as usize, line);
         let head = String::from_utf8_lossy(&at[..60]);
         assert!(head.contains(r.resource_type()), "{head}");
@@ -102,4 +105,23 @@ fn xml_patient_gives_the_same_items_as_json() {
     assert_eq!(xml.resources[0].json(), json.resources[0].json());
     let loc = xml.resources[0].location();
     assert_eq!((loc.line, loc.offset, loc.message), (2, 39, Some(1)));
+}
+
+#[test]
+fn xml_bundle_gives_the_same_resources_as_json() {
+    let json = read_json(&fixture("fhir/collection-bundle.json"), FileId(3));
+    let bytes = fixture("fhir/collection-bundle.xml");
+    let xml = read_xml(&bytes, FileId(6));
+    assert!(xml.issues.is_empty(), "{:?}", xml.issues);
+    assert_eq!(xml.resources.len(), 3);
+    for (x, j) in xml.resources.iter().zip(&json.resources) {
+        assert_eq!(x.resource_type(), j.resource_type());
+        assert_eq!(items(x), items(j));
+        assert_eq!(x.location().message, j.location().message);
+    }
+    // Entry resources are located at their own start tag.
+    let obs = xml.resources[2].location();
+    assert!(bytes[obs.offset as usize..].starts_with(b"<Observation>"));
+    assert_eq!(obs.line, 21);
+    assert_eq!(xml.summary, json.summary);
 }

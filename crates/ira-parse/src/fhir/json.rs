@@ -319,6 +319,10 @@ impl<'a> Builder<'a> {
         self.resources.len() - 1
     }
 
+    pub(crate) fn resources_len(&self) -> usize {
+        self.resources.len()
+    }
+
     pub(crate) fn take_message(&mut self) -> u32 {
         let m = self.next_message;
         self.next_message += 1;
