@@ -119,8 +119,11 @@ fn first_non_ws(bytes: &[u8], from: usize) -> usize {
 }
 
 /// Byte offset (in `body`) of a serde_json error: its column counts bytes from the line
-/// start, and points just past the offending byte.
+/// start, and points just past the offending byte; a truncated text ends at its end.
 pub(crate) fn error_offset(body: &[u8], e: &serde_json::Error) -> usize {
+    if e.is_eof() {
+        return body.len();
+    }
     let mut line_start = 0;
     for _ in 1..e.line() {
         match memchr::memchr(b'\n', &body[line_start..]) {

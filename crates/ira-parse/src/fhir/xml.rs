@@ -26,6 +26,10 @@ const FHIR_NS: &[u8] = b"http://hl7.org/fhir";
 /// it still come through.
 pub fn read_xml(bytes: &[u8], file: FileId) -> FhirFile {
     let mut b = Builder::new(bytes, file);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        b.issue_at(IssueCode::InputEmpty, None, 0, "no XML content");
+        return b.finish();
+    }
     let mut c = Converter {
         reader: Reader::from_reader(bytes),
         bytes,
@@ -46,7 +50,9 @@ pub fn read_xml(bytes: &[u8], file: FileId) -> FhirFile {
     let mut damaged_root = None;
     if let Err((offset, detail)) = result {
         b.issue_at(IssueCode::FhirInvalidXml, None, offset, &detail);
-        // Salvage the entries of a Bundle completed before the error.
+        // Salvage the entries of a Bundle completed before the error; an entry resource
+        // being read when the error came is lost.
+        let partial = stack.len() > 1;
         if let Some(Frame {
             kind: Kind::Resource(rt),
             map,
@@ -55,6 +61,9 @@ pub fn read_xml(bytes: &[u8], file: FileId) -> FhirFile {
         }) = stack.into_iter().next()
         {
             if rt == "Bundle" {
+                if partial {
+                    b.skipped += 1;
+                }
                 damaged_root = Some((rt, map, offset));
             } else {
                 b.skipped += 1;
@@ -66,16 +75,9 @@ pub fn read_xml(bytes: &[u8], file: FileId) -> FhirFile {
         Some((rt, map, offset)) => {
             b.xml_resource(rt, Value::Object(map), offset, entry_offsets, notes);
         }
-        None if result_was_empty(bytes) => {
-            b.issue_at(IssueCode::InputEmpty, None, 0, "no XML element");
-        }
         None => {}
     }
     b.finish()
-}
-
-fn result_was_empty(bytes: &[u8]) -> bool {
-    !bytes.contains(&b'<')
 }
 
 impl Builder<'_> {
