@@ -71,11 +71,8 @@ pub fn read_xml(bytes: &[u8], file: FileId) -> FhirFile {
         }
     }
     let root = root.or(damaged_root);
-    match root {
-        Some((rt, map, offset)) => {
-            b.xml_resource(rt, Value::Object(map), offset, entry_offsets, notes);
-        }
-        None => {}
+    if let Some((rt, map, offset)) = root {
+        b.xml_resource(rt, Value::Object(map), offset, entry_offsets, notes);
     }
     b.finish()
 }
