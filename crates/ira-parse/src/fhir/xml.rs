@@ -20,6 +20,10 @@ use crate::location::FileId;
 
 const FHIR_NS: &[u8] = b"http://hl7.org/fhir";
 
+/// Deeper XML is refused, as serde_json refuses JSON nested deeper than 128: the
+/// converted value is walked and dropped recursively.
+const MAX_DEPTH: usize = 120;
+
 /// Reads a FHIR XML file: one resource, or a Bundle whose entry resources become
 /// resources of their own after the Bundle's shell. Ill-formed XML ends the reading at
 /// the error (`fhir-invalid-xml`, positioned); the entries of a Bundle completed before
@@ -246,6 +250,10 @@ impl Converter<'_> {
     }
 
     fn start(&mut self, e: &BytesStart<'_>, offset: usize, empty: bool) -> Result<(), XmlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            let detail = format!("elements nested deeper than {MAX_DEPTH} levels");
+            return Err((offset, detail));
+        }
         let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
         let mut value_attr = None;
         let mut id = None;
