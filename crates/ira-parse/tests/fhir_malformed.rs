@@ -26,7 +26,8 @@ fn ids(f: &FhirFile) -> Vec<String> {
     f.resources
         .iter()
         .map(|r| {
-            let id = r.json().get("id").and_then(|v| v.as_str()).unwrap_or("-");
+            let json = r.to_json();
+            let id = json.get("id").and_then(|v| v.as_str()).unwrap_or("-");
             format!("{}/{id}", r.resource_type())
         })
         .collect()

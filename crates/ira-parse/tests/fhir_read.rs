@@ -102,7 +102,7 @@ fn xml_patient_gives_the_same_items_as_json() {
     assert!(xml.issues.is_empty(), "{:?}", xml.issues);
     assert_eq!(xml.resources.len(), 1);
     assert_eq!(items(&xml.resources[0]), items(&json.resources[0]));
-    assert_eq!(xml.resources[0].json(), json.resources[0].json());
+    assert_eq!(xml.resources[0].to_json(), json.resources[0].to_json());
     let loc = xml.resources[0].location();
     assert_eq!((loc.line, loc.offset, loc.message), (2, 39, Some(1)));
 }

@@ -68,22 +68,35 @@ fn ndjson_parts_speed() {
         let v: serde_json::Value = serde_json::from_slice(line).unwrap();
         n += v.as_object().map_or(0, |m| m.len());
     }
-    println!("Value only: {:.0} MB/s ({n})", mb / t.elapsed().as_secs_f64());
+    println!(
+        "Value only: {:.0} MB/s ({n})",
+        mb / t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     for (_, line) in NdjsonLines::new(&bytes) {
-        let v: std::collections::BTreeMap<String, &serde_json::value::RawValue> = serde_json::from_slice(line).unwrap();
+        let v: std::collections::BTreeMap<String, &serde_json::value::RawValue> =
+            serde_json::from_slice(line).unwrap();
         n += v.len();
     }
-    println!("raw members only: {:.0} MB/s ({n})", mb / t.elapsed().as_secs_f64());
+    println!(
+        "raw members only: {:.0} MB/s ({n})",
+        mb / t.elapsed().as_secs_f64()
+    );
     let f = read_ndjson(&bytes, FileId(0));
     let t = Instant::now();
     for r in &f.resources {
         n += ira_parse::fhir::check_schema(r).len();
     }
-    println!("schema check only: {:.0} MB/s ({n})", mb / t.elapsed().as_secs_f64());
+    println!(
+        "schema check only: {:.0} MB/s ({n})",
+        mb / t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     for r in &f.resources {
         r.walk(&mut |_| n += 1);
     }
-    println!("walk only: {:.0} MB/s ({n})", mb / t.elapsed().as_secs_f64());
+    println!(
+        "walk only: {:.0} MB/s ({n})",
+        mb / t.elapsed().as_secs_f64()
+    );
 }

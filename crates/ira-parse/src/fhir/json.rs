@@ -1,17 +1,14 @@
 //! FHIR JSON and NDJSON.
 //!
-//! A resource is first read as an ordered list of `(member name, raw JSON)` pairs that
-//! borrow from the input (`&RawValue`), so the byte offset of any member is a pointer
-//! difference. A Bundle's entries are read the same way, so each entry resource gets its
-//! own offset without a second pass; everything else becomes a `serde_json::Value`
-//! (numbers kept as written: the workspace enables `arbitrary_precision`).
+//! Each resource is parsed once into a borrowed tree ([`lite`]) that keeps every value's
+//! span: a Bundle entry resource's byte offset is its span's start, its text a slice of
+//! the input, and the schema check runs on the same tree. A resource keeps its own text
+//! (numbers exactly as written); a Bundle shell gets a text written from the spans of
+//! its members without the entry resources.
 
-use std::fmt;
+use serde_json::Value;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
-
+use super::lite::{self, Node, Spanned, SyntaxError};
 use super::table::{other_version, r4};
 use super::{FhirFile, Resource, schema};
 use crate::issue::{Issue, IssueCode};
@@ -27,19 +24,29 @@ pub fn read_json(bytes: &[u8], file: FileId) -> FhirFile {
         b.issue_at(IssueCode::InputEmpty, None, start, "no JSON content");
         return b.finish();
     }
-    match serde_json::from_slice::<RawObject<'_>>(body) {
-        Ok(obj) => {
-            let offset = first_non_ws(bytes, start);
-            b.object(obj, offset);
+    let text = match std::str::from_utf8(body) {
+        Ok(t) => t,
+        Err(e) => {
+            b.skipped += 1;
+            let at = start + e.valid_up_to();
+            b.issue_at(IssueCode::FhirInvalidJson, None, at, "not valid UTF-8");
+            return b.finish();
+        }
+    };
+    match lite::parse(text) {
+        Ok(tree) if matches!(tree.node, Node::Object(_)) => b.object(text, &tree, start),
+        Ok(tree) => {
+            b.skipped += 1;
+            let detail = "top level is not a JSON object (a resource is an object)";
+            b.issue_at(IssueCode::FhirInvalidJson, None, start + tree.start, detail);
         }
         Err(e) => {
-            let offset = error_offset(body, &e) + start;
             b.skipped += 1;
             b.issue_at(
                 IssueCode::FhirInvalidJson,
                 None,
-                offset,
-                &json_error_detail(&e),
+                start + e.offset,
+                &syntax_detail(&e),
             );
         }
     }
@@ -111,42 +118,11 @@ fn skip_bom(bytes: &[u8]) -> usize {
     }
 }
 
-fn first_non_ws(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .map_or(from, |i| from + i)
-}
-
-/// Byte offset (in `body`) of a serde_json error: its column counts bytes from the line
-/// start, and points just past the offending byte; a truncated text ends at its end.
-pub(crate) fn error_offset(body: &[u8], e: &serde_json::Error) -> usize {
-    if e.is_eof() {
-        return body.len();
-    }
-    let mut line_start = 0;
-    for _ in 1..e.line() {
-        match memchr::memchr(b'\n', &body[line_start..]) {
-            Some(i) => line_start += i + 1,
-            None => break,
-        }
-    }
-    (line_start + e.column().saturating_sub(1)).min(body.len())
-}
-
-/// A description of a JSON error that never quotes input (serde's data errors can).
-pub(crate) fn json_error_detail(e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Eof => "JSON ends early (truncated)".to_owned(),
-        // Syntax messages are fixed texts ("expected `,` or `}`", "trailing characters").
-        Category::Syntax => {
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or("syntax error");
-            format!("JSON syntax error: {msg}")
-        }
-        Category::Data => "not a JSON object (a resource is an object)".to_owned(),
-        Category::Io => "read error".to_owned(),
+fn syntax_detail(e: &SyntaxError) -> String {
+    if e.eof {
+        e.what.to_owned()
+    } else {
+        format!("JSON syntax error: {}", e.what)
     }
 }
 
@@ -231,23 +207,28 @@ impl<'a> Builder<'a> {
     }
 
     fn ndjson_line(&mut self, offset: usize, line: &[u8]) {
-        match serde_json::from_slice::<RawObject<'_>>(line) {
-            Ok(obj) => self.object(obj, offset),
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => t,
             Err(e) => {
                 self.skipped += 1;
-                let at = offset + error_offset(line, &e);
-                self.issue_at(
-                    IssueCode::FhirBadNdjsonLine,
-                    None,
-                    at,
-                    &json_error_detail(&e),
-                );
+                let at = offset + e.valid_up_to();
+                self.issue_at(IssueCode::FhirBadNdjsonLine, None, at, "not valid UTF-8");
+                return;
+            }
+        };
+        match lite::parse(text) {
+            Ok(tree) if matches!(tree.node, Node::Object(_)) => self.object(text, &tree, offset),
+            Ok(_) => {
+                self.skipped += 1;
+                let detail = "not a JSON object (a resource is an object)";
+                self.issue_at(IssueCode::FhirBadNdjsonLine, None, offset, detail);
+            }
+            Err(e) => {
+                self.skipped += 1;
+                let at = offset + e.offset;
+                self.issue_at(IssueCode::FhirBadNdjsonLine, None, at, &syntax_detail(&e));
             }
         }
-    }
-
-    fn offset_of(&self, raw: &RawValue) -> usize {
-        (raw.get().as_ptr() as usize).saturating_sub(self.bytes.as_ptr() as usize)
     }
 
     /// Checks the resource type; `None` (resource skipped, issue written) if it is
@@ -287,16 +268,16 @@ impl<'a> Builder<'a> {
         None
     }
 
-    /// Adds a resource read from `json`, with its schema issues.
+    /// Adds a resource and its issues (the caller has run the schema check).
     pub(crate) fn push(
         &mut self,
         resource_type: String,
         version: Option<&'static str>,
-        json: Value,
+        text: Box<str>,
         location: Location,
         bundle_shell: bool,
         mut issues: Vec<Issue>,
-    ) -> usize {
+    ) {
         if let Some(v) = version {
             issues.push(Issue::new(
                 IssueCode::FhirWrongVersion,
@@ -304,22 +285,45 @@ impl<'a> Builder<'a> {
                 format!("{resource_type} is a FHIR {v} resource type, not R4"),
             ));
         }
-        let resource = Resource {
-            resource_type,
-            version: version.map(str::to_owned),
-            json,
-            location,
-            bundle_shell,
-        };
-        if version.is_none() {
-            schema::check_into(&resource, &mut issues);
-        }
         if !issues.is_empty() {
             self.damaged += 1;
         }
         self.issues.append(&mut issues);
-        self.resources.push(resource);
-        self.resources.len() - 1
+        self.resources.push(Resource {
+            resource_type,
+            version: version.map(str::to_owned),
+            text,
+            location,
+            bundle_shell,
+        });
+    }
+
+    /// Adds a resource given as a JSON value (converted from XML, or a Bundle shell),
+    /// with its schema issues.
+    pub(crate) fn push_value(
+        &mut self,
+        resource_type: String,
+        version: Option<&'static str>,
+        json: &Value,
+        location: Location,
+        bundle_shell: bool,
+        mut issues: Vec<Issue>,
+    ) {
+        // Serializing a Value cannot fail (string keys only); numbers stay as written.
+        let text = serde_json::to_string(json).unwrap_or_default();
+        if version.is_none() {
+            if let Ok(tree) = lite::parse(&text) {
+                schema::check_tree(&resource_type, &tree, location, &mut issues);
+            }
+        }
+        self.push(
+            resource_type,
+            version,
+            text.into(),
+            location,
+            bundle_shell,
+            issues,
+        );
     }
 
     pub(crate) fn resources_len(&self) -> usize {
@@ -340,92 +344,123 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Reads one resource object that starts at `offset`.
-    fn object(&mut self, obj: RawObject<'_>, offset: usize) {
-        let rt = obj
-            .get("resourceType")
-            .and_then(|r| serde_json::from_str::<&str>(r.get()).ok());
-        let Some((rt, version)) = self.check_type(rt, offset) else {
+    /// Reads one resource: `tree`, parsed from `text`, which starts at file offset `base`.
+    fn object(&mut self, text: &str, tree: &Spanned<'_>, base: usize) {
+        let offset = base + tree.start;
+        let rt = tree.get("resourceType").and_then(Spanned::as_str);
+        let Some((rt, version)) = self.check_type(rt.as_deref(), offset) else {
             return;
         };
         let message = self.take_message();
         let location = self.location(Some(message), offset);
         if rt == "Bundle" && version.is_none() {
-            self.bundle(obj, rt, location);
+            self.bundle(text, tree, base, rt, location);
             return;
         }
-        let json = Value::Object(obj.into_map());
-        self.push(rt, version, json, location, false, Vec::new());
+        let mut issues = Vec::new();
+        if version.is_none() {
+            schema::check_tree(&rt, tree, location, &mut issues);
+        }
+        let own = text.get(tree.start..tree.end).unwrap_or_default();
+        self.push(rt, version, own.into(), location, false, issues);
     }
 
-    fn bundle(&mut self, obj: RawObject<'_>, rt: String, location: Location) {
+    /// A Bundle: its entry resources are read as resources of their own; the shell gets
+    /// a text of its members without them.
+    fn bundle(
+        &mut self,
+        text: &str,
+        tree: &Spanned<'_>,
+        base: usize,
+        rt: String,
+        location: Location,
+    ) {
         let first_entry = self.resources.len();
         let response_bundle = matches!(
-            obj.get("type")
-                .and_then(|r| serde_json::from_str::<&str>(r.get()).ok()),
+            tree.get("type").and_then(Spanned::as_str).as_deref(),
             Some("batch-response" | "transaction-response")
         );
-        let mut shell = Map::new();
+        let raw = |v: &Spanned<'_>| text.get(v.start..v.end).unwrap_or("null");
+        let Node::Object(members) = &tree.node else {
+            return;
+        };
+        let mut shell = String::with_capacity(256);
         let mut issues = Vec::new();
-        for (key, raw) in obj.0 {
-            if key != "entry" {
-                shell.insert(key, to_value(raw));
-                continue;
+        shell.push('{');
+        for (i, (key, v)) in members.iter().enumerate() {
+            if i > 0 {
+                shell.push(',');
             }
-            let Ok(entries) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) else {
-                shell.insert(key, to_value(raw)); // not an array: the schema check says so
+            push_key(&mut shell, key);
+            let Node::Array(entries) = &v.node else {
+                shell.push_str(raw(v));
                 continue;
             };
-            let mut out = Vec::with_capacity(entries.len());
-            for entry in entries {
-                let Ok(entry_obj) = serde_json::from_str::<RawObject<'_>>(entry.get()) else {
-                    out.push(to_value(entry));
+            if key != "entry" {
+                shell.push_str(raw(v));
+                continue;
+            }
+            shell.push('[');
+            for (j, entry) in entries.iter().enumerate() {
+                if j > 0 {
+                    shell.push(',');
+                }
+                let Node::Object(entry_members) = &entry.node else {
+                    shell.push_str(raw(entry)); // the schema check reports it
                     continue;
                 };
                 let mut has_resource = false;
-                let mut map = Map::new();
-                for (ek, ev) in entry_obj.0 {
-                    if ek == "resource" {
-                        if let Ok(res) = serde_json::from_str::<RawObject<'_>>(ev.get()) {
-                            has_resource = true;
-                            let at = self.offset_of(ev);
-                            self.object(res, at);
-                            continue;
-                        }
+                let mut first = true;
+                shell.push('{');
+                for (ek, ev) in entry_members {
+                    if ek == "resource" && matches!(ev.node, Node::Object(_)) {
+                        has_resource = true;
+                        self.object(text, ev, base);
+                        continue;
                     }
-                    map.insert(ek, to_value(ev));
+                    if !first {
+                        shell.push(',');
+                    }
+                    first = false;
+                    push_key(&mut shell, ek);
+                    shell.push_str(raw(ev));
                 }
-                if !has_resource && !response_bundle && !method_without_body(&map) {
-                    let at = self.offset_of(entry);
-                    let loc = self.location(location.message, at);
+                shell.push('}');
+                let method = entry
+                    .get("request")
+                    .and_then(|r| r.get("method"))
+                    .and_then(Spanned::as_str);
+                let no_body = matches!(method.as_deref(), Some("GET" | "HEAD" | "DELETE"));
+                if !has_resource && !response_bundle && !no_body {
+                    let loc = self.location(location.message, base + entry.start);
                     issues.push(Issue::new(
                         IssueCode::FhirEntryWithoutResource,
                         loc,
-                        format!("Bundle.entry[{}] has no resource", out.len()),
+                        format!("Bundle.entry[{j}] has no resource"),
                     ));
                 }
-                out.push(Value::Object(map));
             }
-            shell.insert(key, Value::Array(out));
+            shell.push(']');
         }
-        self.push(rt, None, Value::Object(shell), location, true, issues);
+        shell.push('}');
+        if let Ok(tree) = lite::parse(&shell) {
+            schema::check_tree(&rt, &tree, location, &mut issues);
+        }
+        self.push(rt, None, shell.into(), location, true, issues);
         self.insert_shell_at(first_entry);
     }
 }
 
-/// Entries whose request is a GET, HEAD or DELETE carry no resource.
-fn method_without_body(entry: &Map<String, Value>) -> bool {
-    let method = entry
-        .get("request")
-        .and_then(|r| r.get("method"))
-        .and_then(Value::as_str);
-    matches!(method, Some("GET" | "HEAD" | "DELETE"))
+fn push_key(out: &mut String, key: &str) {
+    // A member name re-escaped (it was decoded); writing a str as JSON cannot fail.
+    out.push_str(&serde_json::to_string(key).unwrap_or_else(|_| "\"\"".to_owned()));
+    out.push(':');
 }
 
-fn to_value(raw: &RawValue) -> Value {
-    // The raw text was already checked as JSON, so this cannot fail; Null just in case.
-    let mut v = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-    restore_exponents(raw.get(), &mut v);
+/// Parses validated JSON text into a `serde_json::Value`, numbers as written.
+pub(crate) fn to_value(text: &str) -> Value {
+    let mut v = serde_json::from_str(text).unwrap_or(Value::Null);
+    restore_exponents(text, &mut v);
     v
 }
 
@@ -434,7 +469,7 @@ fn to_value(raw: &RawValue) -> Value {
 /// with an exponent, every number of the value is set back to its source text (the
 /// numbers of a value and of its text come in the same order; with a duplicate member
 /// name they may not, and then nothing is changed).
-pub(crate) fn restore_exponents(text: &str, v: &mut Value) {
+fn restore_exponents(text: &str, v: &mut Value) {
     let tokens = number_tokens(text.as_bytes());
     if !tokens.iter().any(|t| t.contains(['e', 'E'])) {
         return;
@@ -489,44 +524,4 @@ fn number_tokens(b: &[u8]) -> Vec<&str> {
         }
     }
     out
-}
-
-/// A JSON object as its members' raw texts, in order, borrowed from the input.
-#[derive(Debug)]
-pub(crate) struct RawObject<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'a> RawObject<'a> {
-    fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
-    }
-
-    fn into_map(self) -> Map<String, Value> {
-        self.0.into_iter().map(|(k, v)| (k, to_value(v))).collect()
-    }
-}
-
-impl<'de> Deserialize<'de> for RawObject<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawObject<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
-                while let Some(k) = map.next_key::<String>()? {
-                    let v: &'de RawValue = map.next_value()?;
-                    members.push((k, v));
-                }
-                Ok(RawObject(members))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-                Err(serde::de::Error::custom(
-                    "an array where a resource object was expected",
-                ))
-            }
-        }
-        d.deserialize_map(V)
-    }
 }

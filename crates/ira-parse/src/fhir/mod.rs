@@ -19,6 +19,7 @@
 //!   resources of the file still come through.
 
 mod json;
+mod lite;
 mod schema;
 pub mod table;
 mod walk;
@@ -66,7 +67,9 @@ pub struct Summary {
 pub struct Resource {
     resource_type: String,
     version: Option<String>,
-    json: Value,
+    /// The resource's JSON text: as written for JSON and NDJSON, written by the reader
+    /// for XML and for a Bundle shell. Validated when read.
+    text: Box<str>,
     location: Location,
     bundle_shell: bool,
 }
@@ -82,10 +85,15 @@ impl Resource {
         self.location
     }
 
-    /// The resource as a JSON value (XML is converted to the JSON form). For a Bundle
-    /// shell, the entries have no `resource` (each is a resource of its own).
-    pub fn json(&self) -> &Value {
-        &self.json
+    /// The resource as JSON text (XML converted to the JSON form). For a Bundle shell,
+    /// the entries have no `resource` (each is a resource of its own).
+    pub fn json_text(&self) -> &str {
+        &self.text
+    }
+
+    /// The resource as a `serde_json::Value` (parsed on each call; numbers as written).
+    pub fn to_json(&self) -> Value {
+        json::to_value(&self.text)
     }
 
     /// Whether this is the shell of a Bundle whose entry resources were split off.
@@ -116,7 +124,10 @@ impl Sample for Resource {
     /// the sample's kind); that of a contained resource is. `null` placeholders inside
     /// arrays (which align primitive arrays with their `_name` twin) are not items.
     fn walk(&self, visit: &mut dyn FnMut(&Item<'_>)) {
-        walk::walk(&self.resource_type, &self.json, self.location, visit);
+        // The text was validated when read, so it parses.
+        if let Ok(tree) = lite::parse(&self.text) {
+            walk::walk(&self.resource_type, &tree, self.location, visit);
+        }
     }
 }
 

@@ -5,10 +5,9 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value};
-
 use super::Resource;
-use super::table::{Child, JsonShape, json_shape, r4};
+use super::lite::{self, Node, Spanned};
+use super::table::{Child, JsonShape, r4};
 use crate::issue::{Issue, IssueCode};
 use crate::location::Location;
 
@@ -26,20 +25,32 @@ pub fn check_schema(resource: &Resource) -> Vec<Issue> {
 }
 
 pub(crate) fn check_into(resource: &Resource, issues: &mut Vec<Issue>) {
-    let Value::Object(map) = &resource.json else {
+    // The text was checked when read; it parses.
+    if let Ok(tree) = lite::parse(&resource.text) {
+        check_tree(&resource.resource_type, &tree, resource.location, issues);
+    }
+}
+
+/// Checks a parsed resource.
+pub(crate) fn check_tree(
+    resource_type: &str,
+    tree: &Spanned<'_>,
+    location: Location,
+    issues: &mut Vec<Issue>,
+) {
+    let Node::Object(map) = &tree.node else {
         return;
     };
     let start = issues.len();
     let mut c = Checker {
-        location: resource.location,
+        location,
         issues,
         start,
         left_out: 0,
-        scratch: String::new(),
     };
     let mut path = String::with_capacity(128);
-    path.push_str(&resource.resource_type);
-    c.object(&resource.resource_type, map, &mut path, true);
+    path.push_str(resource_type);
+    c.object(resource_type, map, &mut path, true);
     if c.left_out > 0 {
         let detail = format!("{} more schema issues in this resource", c.left_out);
         c.issues
@@ -52,29 +63,30 @@ struct Checker<'i> {
     issues: &'i mut Vec<Issue>,
     start: usize,
     left_out: usize,
-    scratch: String,
 }
 
-fn shape_name(v: &Value) -> &'static str {
+fn shape_name(v: &Node<'_>) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Node::Null => "null",
+        Node::Bool(_) => "a boolean",
+        Node::Number(_) => "a number",
+        Node::String(_) => "a string",
+        Node::Array(_) => "an array",
+        Node::Object(_) => "an object",
     }
 }
 
-fn fits(shape: JsonShape, v: &Value) -> bool {
+fn fits(shape: JsonShape, v: &Node<'_>) -> bool {
     matches!(
         (shape, v),
-        (JsonShape::String, Value::String(_))
-            | (JsonShape::Number, Value::Number(_))
-            | (JsonShape::Boolean, Value::Bool(_))
-            | (JsonShape::Object, Value::Object(_))
+        (JsonShape::String, Node::String(_))
+            | (JsonShape::Number, Node::Number(_))
+            | (JsonShape::Boolean, Node::Bool(_))
+            | (JsonShape::Object, Node::Object(_))
     )
 }
+
+type Members<'a> = [(std::borrow::Cow<'a, str>, Spanned<'a>)];
 
 impl Checker<'_> {
     fn report(&mut self, path: &str, what: std::fmt::Arguments<'_>) {
@@ -88,7 +100,7 @@ impl Checker<'_> {
     }
 
     /// The members of an object whose children are defined under `base`.
-    fn object(&mut self, base: &str, map: &Map<String, Value>, path: &mut String, root: bool) {
+    fn object(&mut self, base: &str, map: &Members<'_>, path: &mut String, root: bool) {
         let table = r4();
         for (key, v) in map {
             if root && key == "resourceType" {
@@ -97,101 +109,104 @@ impl Checker<'_> {
             let len = path.len();
             let (name, primitive_twin) = match key.strip_prefix('_') {
                 Some(n) if !n.is_empty() => (n, true),
-                _ => (key.as_str(), false),
+                _ => (key.as_ref(), false),
             };
             path.push('.');
             path.push_str(key);
-            let mut scratch = std::mem::take(&mut self.scratch);
-            let child = table.child(base, name, &mut scratch);
-            self.scratch = scratch;
-            match child {
+            match table.child_with_shape(base, name) {
                 None => self.report(path, format_args!("unknown element")),
-                Some(child) if primitive_twin => self.twin(&child, v, path),
-                Some(child) => self.element(&child, v, path),
+                Some((child, shape, _)) if primitive_twin => self.twin(&child, shape, v, path),
+                Some((child, shape, cbase)) => self.element(&child, shape, cbase, v, path),
             }
             path.truncate(len);
         }
     }
 
-    fn element(&mut self, child: &Child<'_>, v: &Value, path: &mut String) {
+    fn element(
+        &mut self,
+        child: &Child<'_>,
+        shape: JsonShape,
+        base: Option<&'static str>,
+        v: &Spanned<'_>,
+        path: &mut String,
+    ) {
         let ty = child.ty().unwrap_or("BackboneElement");
-        let shape = json_shape(ty);
-        match (child.def.repeats(), v) {
-            (true, Value::Array(items)) => {
+        match (child.def.repeats(), &v.node) {
+            (true, Node::Array(items)) => {
                 let len = path.len();
                 for (i, item) in items.iter().enumerate() {
                     let _ = write!(path, "[{i}]");
                     // null aligns a primitive array with its `_name` twin
-                    if !(item.is_null() && shape != JsonShape::Object) {
-                        self.item(child, ty, shape, item, path);
+                    if !(matches!(item.node, Node::Null) && shape != JsonShape::Object) {
+                        self.item(base, ty, shape, item, path);
                     }
                     path.truncate(len);
                 }
             }
             (true, _) => self.report(
                 path,
-                format_args!("{} where an array is expected (0..*)", shape_name(v)),
+                format_args!("{} where an array is expected (0..*)", shape_name(&v.node)),
             ),
-            (false, Value::Array(_)) => {
+            (false, Node::Array(_)) => {
                 self.report(
                     path,
                     format_args!("an array where one value is expected (0..1)"),
                 );
             }
-            (false, _) => self.item(child, ty, shape, v, path),
+            (false, _) => self.item(base, ty, shape, v, path),
         }
     }
 
     fn item(
         &mut self,
-        child: &Child<'_>,
+        base: Option<&'static str>,
         ty: &str,
         shape: JsonShape,
-        v: &Value,
+        v: &Spanned<'_>,
         path: &mut String,
     ) {
-        if !fits(shape, v) {
+        if !fits(shape, &v.node) {
             self.report(
                 path,
-                format_args!("{} where {ty} is expected", shape_name(v)),
+                format_args!("{} where {ty} is expected", shape_name(&v.node)),
             );
             return;
         }
-        let Value::Object(map) = v else {
+        let Node::Object(map) = &v.node else {
             return;
         };
         if ty == "Resource" {
-            match map.get("resourceType").and_then(Value::as_str) {
-                Some(rt) if r4().is_resource_type(rt) => self.object(rt, map, path, true),
+            match v.get("resourceType").and_then(|t| t.as_str()) {
+                Some(rt) if r4().is_resource_type(&rt) => self.object(&rt, map, path, true),
                 Some(_) => self.report(path, format_args!("not an R4 resource type")),
                 None => self.report(path, format_args!("resource without resourceType")),
             }
             return;
         }
-        if let Some(base) = r4().children_base(child) {
+        if let Some(base) = base {
             self.object(base, map, path, false);
         }
     }
 
     /// `_name`: the id and extensions of a primitive (an object, or an array of objects
     /// and nulls for a repeating primitive).
-    fn twin(&mut self, child: &Child<'_>, v: &Value, path: &mut String) {
+    fn twin(&mut self, child: &Child<'_>, shape: JsonShape, v: &Spanned<'_>, path: &mut String) {
         let ty = child.ty().unwrap_or("BackboneElement");
-        if json_shape(ty) == JsonShape::Object {
+        if shape == JsonShape::Object {
             self.report(path, format_args!("_ form used for non-primitive {ty}"));
             return;
         }
-        match (child.def.repeats(), v) {
-            (_, Value::Object(map)) if !child.def.repeats() => {
+        match (child.def.repeats(), &v.node) {
+            (_, Node::Object(map)) if !child.def.repeats() => {
                 self.object("Element", map, path, false)
             }
-            (true, Value::Array(items)) => {
+            (true, Node::Array(items)) => {
                 let len = path.len();
                 for (i, item) in items.iter().enumerate() {
                     let _ = write!(path, "[{i}]");
-                    match item {
-                        Value::Null => {}
-                        Value::Object(map) => self.object("Element", map, path, false),
+                    match &item.node {
+                        Node::Null => {}
+                        Node::Object(map) => self.object("Element", map, path, false),
                         other => self.report(
                             path,
                             format_args!(
@@ -207,7 +222,7 @@ impl Checker<'_> {
                 path,
                 format_args!(
                     "{} where {} is expected",
-                    shape_name(v),
+                    shape_name(&v.node),
                     if child.def.repeats() {
                         "an array"
                     } else {

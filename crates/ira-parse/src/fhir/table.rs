@@ -55,10 +55,21 @@ impl ElementDef {
 /// The loaded R4 table. Get it with [`r4`].
 #[derive(Debug)]
 pub struct R4Table {
-    defs: HashMap<&'static str, DefKind>,
-    elements: HashMap<&'static str, ElementDef>,
-    /// Element paths in table order.
-    order: Vec<&'static str>,
+    defs: FastMap<&'static str, DefKind>,
+    /// Element definitions in table order.
+    elements: Vec<ElementDef>,
+    by_path: FastMap<&'static str, usize>,
+    /// Children by parent path, then by name as written (`valueQuantity` for a choice),
+    /// resolved once here so that checking a resource costs two hash lookups a member.
+    children: FastMap<&'static str, FastMap<Box<str>, ChildEntry>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ChildEntry {
+    index: usize,
+    ty: Option<&'static str>,
+    shape: JsonShape,
+    base: Option<&'static str>,
 }
 
 /// The R4 table, parsed on first use.
@@ -69,9 +80,9 @@ pub fn r4() -> &'static R4Table {
 
 impl R4Table {
     fn parse(tsv: &'static str) -> Self {
-        let mut defs = HashMap::new();
-        let mut elements = HashMap::new();
-        let mut order = Vec::new();
+        let mut defs = FastMap::default();
+        let mut elements = Vec::new();
+        let mut by_path = FastMap::default();
         for line in tsv.lines() {
             if line.starts_with('#') || line.is_empty() {
                 continue;
@@ -96,23 +107,56 @@ impl R4Table {
                 Some(r) => (Vec::new(), Some(r)),
                 None => (types.split(',').collect(), None),
             };
-            elements.insert(
+            by_path.insert(path, elements.len());
+            elements.push(ElementDef {
                 path,
-                ElementDef {
-                    path,
-                    min: min.parse().unwrap_or(0),
-                    max: if max == "*" { None } else { max.parse().ok() },
-                    types,
-                    content_ref,
-                },
-            );
-            order.push(path);
+                min: min.parse().unwrap_or(0),
+                max: if max == "*" { None } else { max.parse().ok() },
+                types,
+                content_ref,
+            });
         }
-        Self {
+        let mut t = Self {
             defs,
             elements,
-            order,
+            by_path,
+            children: FastMap::default(),
+        };
+        let mut children: FastMap<&'static str, FastMap<Box<str>, ChildEntry>> = FastMap::default();
+        for (index, def) in t.elements.iter().enumerate() {
+            let Some((parent, name)) = def.path.rsplit_once('.') else {
+                continue;
+            };
+            let map = children.entry(parent).or_default();
+            let mut add = |name: Box<str>, ty: Option<&'static str>| {
+                let c = Child { def, ty };
+                let ty = c.ty().unwrap_or("BackboneElement");
+                let entry = ChildEntry {
+                    index,
+                    ty: c.ty,
+                    shape: t.shape(ty),
+                    base: t.base_of(&c),
+                };
+                map.insert(name, entry);
+            };
+            match name.strip_suffix("[x]") {
+                Some(stem) => {
+                    for ty in &def.types {
+                        let mut n = String::with_capacity(stem.len() + ty.len());
+                        n.push_str(stem);
+                        let mut cs = ty.chars();
+                        if let Some(c) = cs.next() {
+                            n.push(c.to_ascii_uppercase());
+                            n.push_str(cs.as_str());
+                        }
+                        add(n.into(), Some(*ty));
+                    }
+                }
+                None => add(name.into(), None),
+            }
         }
+        t.children = children;
+        t
     }
 
     /// What `name` defines (`Patient` → resource, `HumanName` → complex type).
@@ -135,45 +179,33 @@ impl R4Table {
 
     /// The definition of an element by its defined path (`Observation.value[x]`).
     pub fn element(&self, path: &str) -> Option<&ElementDef> {
-        self.elements.get(path)
+        self.by_path.get(path).and_then(|&i| self.elements.get(i))
     }
 
     /// Every element definition, in table order.
     pub fn elements(&self) -> impl Iterator<Item = &ElementDef> + '_ {
-        self.order.iter().filter_map(|p| self.elements.get(p))
+        self.elements.iter()
     }
 
     /// Resolves the child `name` (as written in JSON or XML, e.g. `valueQuantity`) of an
     /// element whose children are defined under `base` (`Observation`, `HumanName`,
-    /// `Patient.contact`). `scratch` is a reused buffer.
-    pub fn child(&self, base: &str, name: &str, scratch: &mut String) -> Option<Child<'_>> {
-        scratch.clear();
-        scratch.push_str(base);
-        scratch.push('.');
-        scratch.push_str(name);
-        if let Some(def) = self.elements.get(scratch.as_str()) {
-            return Some(Child { def, ty: None });
-        }
-        // A choice: `valueQuantity` is `value[x]` with type `Quantity`, `valueString` is
-        // `value[x]` with type `string`. Try each upper-case letter as the type's start.
-        for (i, c) in name.char_indices().skip(1) {
-            if !c.is_ascii_uppercase() {
-                continue;
-            }
-            scratch.truncate(base.len() + 1);
-            scratch.push_str(&name[..i]);
-            scratch.push_str("[x]");
-            if let Some(def) = self.elements.get(scratch.as_str()) {
-                let suffix = &name[i..];
-                let ty = def
-                    .types
-                    .iter()
-                    .copied()
-                    .find(|t| type_suffix_eq(t, suffix));
-                return ty.map(|t| Child { def, ty: Some(t) });
-            }
-        }
-        None
+    /// `Patient.contact`).
+    pub fn child(&self, base: &str, name: &str) -> Option<Child<'_>> {
+        let e = self.children.get(base)?.get(name)?;
+        let def = self.elements.get(e.index)?;
+        Some(Child { def, ty: e.ty })
+    }
+
+    /// [`R4Table::child`], with the JSON shape of its type and where its children are
+    /// defined.
+    pub fn child_with_shape(
+        &self,
+        base: &str,
+        name: &str,
+    ) -> Option<(Child<'_>, JsonShape, Option<&'static str>)> {
+        let e = self.children.get(base)?.get(name)?;
+        let def = self.elements.get(e.index)?;
+        Some((Child { def, ty: e.ty }, e.shape, e.base))
     }
 
     /// Where the children of a value of element `child` are defined: the type name for a
@@ -181,6 +213,10 @@ impl R4Table {
     /// (`Patient.contact`), the referenced path for a content reference. `None` for
     /// primitives and resources (a resource's children are under its `resourceType`).
     pub fn children_base(&self, child: &Child<'_>) -> Option<&'static str> {
+        self.base_of(child)
+    }
+
+    fn base_of(&self, child: &Child<'_>) -> Option<&'static str> {
         if let Some(r) = child.def.content_ref {
             return Some(r);
         }
@@ -191,6 +227,20 @@ impl R4Table {
             _ => match self.kind(ty) {
                 Some(DefKind::ComplexType) => self.defs.get_key_value(ty).map(|(k, _)| *k),
                 _ => None,
+            },
+        }
+    }
+
+    fn shape(&self, ty: &str) -> JsonShape {
+        match ty {
+            "boolean" => JsonShape::Boolean,
+            "integer" | "positiveInt" | "unsignedInt" | "decimal" | "integer64" => {
+                JsonShape::Number
+            }
+            _ if ty.starts_with("System.") => JsonShape::String,
+            _ => match self.kind(ty) {
+                Some(DefKind::PrimitiveType) => JsonShape::String,
+                _ => JsonShape::Object,
             },
         }
     }
@@ -218,13 +268,30 @@ impl Child<'_> {
     }
 }
 
-/// `Quantity` ~ `Quantity`, `string` ~ `String`, `dateTime` ~ `DateTime`.
-fn type_suffix_eq(ty: &str, suffix: &str) -> bool {
-    let (Some(a), Some(b)) = (ty.chars().next(), suffix.chars().next()) else {
-        return false;
-    };
-    a.to_ascii_uppercase() == b && ty[a.len_utf8()..] == suffix[b.len_utf8()..]
+/// FNV-1a: element names are short and trusted (the table's own keys), so a simple
+/// hash beats SipHash by a wide margin here.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// How a value of a FHIR type is written in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,15 +304,7 @@ pub enum JsonShape {
 
 /// The JSON shape of a type code.
 pub fn json_shape(ty: &str) -> JsonShape {
-    match ty {
-        "boolean" => JsonShape::Boolean,
-        "integer" | "positiveInt" | "unsignedInt" | "decimal" | "integer64" => JsonShape::Number,
-        _ if ty.starts_with("System.") => JsonShape::String,
-        _ => match r4().kind(ty) {
-            Some(DefKind::PrimitiveType) => JsonShape::String,
-            _ => JsonShape::Object,
-        },
-    }
+    r4().shape(ty)
 }
 
 /// The FHIR version a non-R4 resource type belongs to (`STU3 or earlier`, `R4B or R5`),
@@ -342,18 +401,17 @@ mod tests {
     #[test]
     fn choice_children_resolve_by_type() {
         let t = r4();
-        let mut s = String::new();
-        let c = t.child("Observation", "valueQuantity", &mut s).unwrap();
+        let c = t.child("Observation", "valueQuantity").unwrap();
         assert_eq!(c.def.path, "Observation.value[x]");
         assert_eq!(c.ty(), Some("Quantity"));
         assert_eq!(t.children_base(&c), Some("Quantity"));
-        let c = t.child("Observation", "valueDateTime", &mut s).unwrap();
+        let c = t.child("Observation", "valueDateTime").unwrap();
         assert_eq!(c.ty(), Some("dateTime"));
-        assert!(t.child("Observation", "valueFoo", &mut s).is_none());
-        assert!(t.child("Patient", "foo", &mut s).is_none());
-        let c = t.child("Patient", "contact", &mut s).unwrap();
+        assert!(t.child("Observation", "valueFoo").is_none());
+        assert!(t.child("Patient", "foo").is_none());
+        let c = t.child("Patient", "contact").unwrap();
         assert_eq!(t.children_base(&c), Some("Patient.contact"));
-        let c = t.child("Questionnaire.item", "item", &mut s).unwrap();
+        let c = t.child("Questionnaire.item", "item").unwrap();
         assert_eq!(t.children_base(&c), Some("Questionnaire.item"));
     }
 }

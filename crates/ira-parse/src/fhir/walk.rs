@@ -1,24 +1,23 @@
-//! Walking a resource's JSON value as items, with paths built in one reused buffer.
+//! Walking a resource's JSON as items, with paths built in one reused buffer.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use serde_json::Value;
-
+use super::lite::{Node, Spanned, unescape};
 use crate::location::Location;
-use crate::model::{ElementPath, Item, TypeHint, Value as ItemValue};
+use crate::model::{ElementPath, Item, TypeHint, Value};
 
 pub(crate) fn walk(
     resource_type: &str,
-    json: &Value,
+    json: &Spanned<'_>,
     location: Location,
     visit: &mut dyn FnMut(&Item<'_>),
 ) {
     let mut path = String::with_capacity(128);
     path.push_str(resource_type);
     let mut w = Walker { location, visit };
-    if let Value::Object(map) = json {
-        for (k, v) in map {
+    if let Node::Object(members) = &json.node {
+        for (k, v) in members {
             if k == "resourceType" {
                 continue;
             }
@@ -37,34 +36,29 @@ struct Walker<'v> {
 impl Walker<'_> {
     /// An object member: `.name`, and `_name` (a primitive's id and extensions) under the
     /// primitive's own path.
-    fn member(&mut self, path: &mut String, key: &str, v: &Value) {
+    fn member(&mut self, path: &mut String, key: &str, v: &Spanned<'_>) {
         let len = path.len();
         path.push('.');
         match key.strip_prefix('_') {
-            Some(name) if !name.is_empty() => {
-                path.push_str(name);
-                self.value(path, v);
-            }
-            _ => {
-                path.push_str(key);
-                self.value(path, v);
-            }
+            Some(name) if !name.is_empty() => path.push_str(name),
+            _ => path.push_str(key),
         }
+        self.value(path, v);
         path.truncate(len);
     }
 
-    fn value(&mut self, path: &mut String, v: &Value) {
-        let (value, hint) = match v {
-            Value::Object(map) => {
-                for (k, v) in map {
+    fn value(&mut self, path: &mut String, v: &Spanned<'_>) {
+        let (value, hint) = match &v.node {
+            Node::Object(members) => {
+                for (k, v) in members {
                     self.member(path, k, v);
                 }
                 return;
             }
-            Value::Array(items) => {
+            Node::Array(items) => {
                 let len = path.len();
                 for (i, item) in items.iter().enumerate() {
-                    if item.is_null() {
+                    if matches!(item.node, Node::Null) {
                         continue; // alignment placeholder of a primitive array
                     }
                     // Writing to a String cannot fail.
@@ -74,13 +68,10 @@ impl Walker<'_> {
                 }
                 return;
             }
-            Value::String(s) => (ItemValue::Text(Cow::Borrowed(s)), TypeHint::Text),
-            Value::Number(n) => (
-                ItemValue::Number(Cow::Borrowed(n.as_str())),
-                TypeHint::Number,
-            ),
-            Value::Bool(b) => (ItemValue::Bool(*b), TypeHint::Boolean),
-            Value::Null => (ItemValue::Null, TypeHint::Null),
+            Node::String(raw) => (Value::Text(unescape(raw)), TypeHint::Text),
+            Node::Number(n) => (Value::Number(Cow::Borrowed(n)), TypeHint::Number),
+            Node::Bool(b) => (Value::Bool(*b), TypeHint::Boolean),
+            Node::Null => (Value::Null, TypeHint::Null),
         };
         (self.visit)(&Item {
             path: ElementPath::Fhir(path),

@@ -41,7 +41,6 @@ pub fn read_xml(bytes: &[u8], file: FileId) -> FhirFile {
         root: None,
         entry_offsets: Vec::new(),
         notes: Vec::new(),
-        scratch: String::new(),
     };
     let result = c.run();
     let Converter {
@@ -102,7 +101,7 @@ impl Builder<'_> {
             issues.push(Issue::new(IssueCode::FhirSchema, loc, detail));
         }
         if rt != "Bundle" || version.is_some() {
-            self.push(rt, version, json, location, false, issues);
+            self.push_value(rt, version, &json, location, false, issues);
             return;
         }
         let mut shell = json;
@@ -129,7 +128,8 @@ impl Builder<'_> {
                         };
                         let m = self.take_message();
                         let loc = self.location(Some(m), at);
-                        self.push(rt, version, Value::Object(res), loc, false, Vec::new());
+                        let res = Value::Object(res);
+                        self.push_value(rt, version, &res, loc, false, Vec::new());
                     }
                     Some(other) => {
                         entry.insert("resource".to_owned(), other);
@@ -150,7 +150,7 @@ impl Builder<'_> {
                 }
             }
         }
-        self.push(rt, None, shell, location, true, issues);
+        self.push_value(rt, None, &shell, location, true, issues);
         self.insert_shell_at(first_entry);
     }
 }
@@ -187,7 +187,6 @@ struct Converter<'a> {
     entry_offsets: Vec<usize>,
     /// Shape problems met while converting (offset, detail), reported as `fhir-schema`.
     notes: Vec<(usize, String)>,
-    scratch: String,
 }
 
 type XmlError = (usize, String);
@@ -403,7 +402,7 @@ impl Converter<'_> {
 
     fn child_kind(&mut self, base: &str, name: &str) -> ChildKind {
         let table = r4();
-        let Some(child) = table.child(base, name, &mut self.scratch) else {
+        let Some(child) = table.child(base, name) else {
             return ChildKind::Object(None, false);
         };
         let repeats = child.def.repeats();
