@@ -132,6 +132,12 @@ impl Checker<'_> {
     ) {
         let ty = child.ty().unwrap_or("BackboneElement");
         match (child.def.repeats(), &v.node) {
+            (true, Node::Array(items)) if items.is_empty() => {
+                self.report(
+                    path,
+                    format_args!("an empty array (FHIR arrays are never empty)"),
+                );
+            }
             (true, Node::Array(items)) => {
                 let len = path.len();
                 for (i, item) in items.iter().enumerate() {
