@@ -356,3 +356,215 @@ mod tests {
         }
     }
 }
+
+/// Walks validated JSON text without building a tree: calls `leaf` for every leaf with
+/// its path, as [`crate::fhir::Resource::walk`] documents (the root's `resourceType`
+/// skipped, `_name` under `name`, nulls inside arrays skipped). Text that is not valid
+/// JSON ends the walk early; it never panics.
+pub(crate) fn walk_text(text: &str, path: &mut String, leaf: &mut dyn FnMut(&str, Leaf<'_>)) {
+    let mut w = TextWalker {
+        s: text,
+        b: text.as_bytes(),
+        i: 0,
+        leaf,
+        muted: false,
+    };
+    w.ws();
+    if w.peek() == Some(b'{') {
+        let _ = w.object(path, true, 0);
+    } else {
+        let _ = w.value(path, 0, false);
+    }
+}
+
+/// A leaf met by [`walk_text`].
+#[derive(Debug)]
+pub(crate) enum Leaf<'a> {
+    String(&'a str),
+    Number(&'a str),
+    Bool(bool),
+    Null,
+}
+
+struct TextWalker<'a, 'f> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+    leaf: &'f mut dyn FnMut(&str, Leaf<'_>),
+    muted: bool,
+}
+
+/// Malformed text: stop walking.
+struct Stop;
+
+impl<'a> TextWalker<'a, '_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), Stop> {
+        self.ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Stop)
+        }
+    }
+
+    /// The raw content of the string at `"`.
+    fn string(&mut self) -> Result<&'a str, Stop> {
+        self.i += 1;
+        let start = self.i;
+        loop {
+            let j = memchr::memchr2(b'"', b'\\', self.b.get(self.i..).ok_or(Stop)?).ok_or(Stop)?;
+            self.i += j;
+            if self.b[self.i] == b'"' {
+                let raw = self.s.get(start..self.i).ok_or(Stop)?;
+                self.i += 1;
+                return Ok(raw);
+            }
+            self.i += 2;
+        }
+    }
+
+    fn object(&mut self, path: &mut String, root: bool, depth: usize) -> Result<(), Stop> {
+        if depth > MAX_DEPTH {
+            return Err(Stop);
+        }
+        self.expect(b'{')?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(Stop);
+            }
+            let raw_key = self.string()?;
+            self.expect(b':')?;
+            let key = unescape(raw_key);
+            let len = path.len();
+            if root && key == "resourceType" {
+                self.skip(depth + 1)?;
+            } else {
+                path.push('.');
+                match key.strip_prefix('_') {
+                    Some(name) if !name.is_empty() => path.push_str(name),
+                    _ => path.push_str(&key),
+                }
+                self.value(path, depth + 1, false)?;
+                path.truncate(len);
+            }
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(Stop),
+            }
+        }
+    }
+
+    fn value(&mut self, path: &mut String, depth: usize, in_array: bool) -> Result<(), Stop> {
+        self.ws();
+        match self.peek().ok_or(Stop)? {
+            b'{' => self.object(path, false, depth),
+            b'[' => {
+                if depth > MAX_DEPTH {
+                    return Err(Stop);
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                let len = path.len();
+                let mut n = 0usize;
+                loop {
+                    push_index(path, n);
+                    self.value(path, depth + 1, true)?;
+                    path.truncate(len);
+                    n += 1;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(Stop),
+                    }
+                }
+            }
+            b'"' => {
+                let raw = self.string()?;
+                self.emit(path, Leaf::String(raw));
+                Ok(())
+            }
+            b't' | b'f' | b'n' => {
+                let (word, leaf): (&str, Leaf<'_>) = match self.b[self.i] {
+                    b't' => ("true", Leaf::Bool(true)),
+                    b'f' => ("false", Leaf::Bool(false)),
+                    _ => ("null", Leaf::Null),
+                };
+                if !self.b[self.i..].starts_with(word.as_bytes()) {
+                    return Err(Stop);
+                }
+                self.i += word.len();
+                // A null inside an array aligns a primitive array with its `_name` twin.
+                if !(in_array && matches!(leaf, Leaf::Null)) {
+                    self.emit(path, leaf);
+                }
+                Ok(())
+            }
+            _ => {
+                let start = self.i;
+                while matches!(
+                    self.peek(),
+                    Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                ) {
+                    self.i += 1;
+                }
+                if start == self.i {
+                    return Err(Stop);
+                }
+                let n = self.s.get(start..self.i).ok_or(Stop)?;
+                self.emit(path, Leaf::Number(n));
+                Ok(())
+            }
+        }
+    }
+
+    /// Skips a value without reporting it.
+    fn skip(&mut self, depth: usize) -> Result<(), Stop> {
+        let mut sink = String::new();
+        self.muted = true;
+        let r = self.value(&mut sink, depth, false);
+        self.muted = false;
+        r
+    }
+
+    fn emit(&mut self, path: &str, leaf: Leaf<'_>) {
+        if !self.muted {
+            (self.leaf)(path, leaf);
+        }
+    }
+}
+
+fn push_index(path: &mut String, n: usize) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = write!(path, "[{n}]");
+}

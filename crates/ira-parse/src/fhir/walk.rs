@@ -3,10 +3,37 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use super::lite::{Node, Spanned, unescape};
+use super::lite::{self, Leaf, Node, Spanned, unescape};
 use crate::location::Location;
 use crate::model::{ElementPath, Item, TypeHint, Value};
 
+/// Walks a resource's validated JSON text directly (no tree): the fast path.
+pub(crate) fn walk_text(
+    resource_type: &str,
+    text: &str,
+    location: Location,
+    visit: &mut dyn FnMut(&Item<'_>),
+) {
+    let mut path = String::with_capacity(128);
+    path.push_str(resource_type);
+    lite::walk_text(text, &mut path, &mut |path, leaf| {
+        let (value, hint) = match leaf {
+            Leaf::String(raw) => (Value::Text(unescape(raw)), TypeHint::Text),
+            Leaf::Number(n) => (Value::Number(Cow::Borrowed(n)), TypeHint::Number),
+            Leaf::Bool(b) => (Value::Bool(b), TypeHint::Boolean),
+            Leaf::Null => (Value::Null, TypeHint::Null),
+        };
+        visit(&Item {
+            path: ElementPath::Fhir(path),
+            value,
+            hint,
+            location,
+        });
+    });
+}
+
+/// Walks a parsed tree (the reference the text walker is tested against).
+#[cfg(test)]
 pub(crate) fn walk(
     resource_type: &str,
     json: &Spanned<'_>,
@@ -79,5 +106,40 @@ impl Walker<'_> {
             hint,
             location: self.location,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(f: impl FnOnce(&mut dyn FnMut(&Item<'_>))) -> Vec<String> {
+        let mut out = Vec::new();
+        f(&mut |i| out.push(format!("{} = {:?} {:?}", i.path, i.value, i.hint)));
+        out
+    }
+
+    #[test]
+    fn text_walk_equals_tree_walk() {
+        let text = r#" {"resourceType":"Patient","id":"a\"b\u00e9","name":[{"given":["A",null,"C"],
+            "_given":[null,{"extension":[{"url":"u","valueBoolean":false}]}]}],
+            "multipleBirthInteger":-2E+3,"x":null,"y":[],"z":{},"contained":[{"resourceType":"Basic","n":[1,[2,3]]}]} "#;
+        let tree = lite::parse(text).unwrap();
+        let loc = Location::default();
+        let a = lines(|v| walk("Patient", &tree, loc, v));
+        let b = lines(|v| walk_text("Patient", text, loc, v));
+        assert_eq!(a, b);
+        assert!(a.contains(&r#"Patient.id = Text("a\"bé") Text"#.to_owned()));
+        assert!(a.contains(
+            &"Patient.name[0].given[1].extension[0].valueBoolean = Bool(false) Boolean".to_owned()
+        ));
+        assert!(a.contains(&"Patient.multipleBirthInteger = Number(\"-2E+3\") Number".to_owned()));
+        assert!(a.contains(&"Patient.contained[0].resourceType = Text(\"Basic\") Text".to_owned()));
+        assert!(a.contains(&"Patient.contained[0].n[1][1] = Number(\"3\") Number".to_owned()));
+        assert!(!a.iter().any(|l| l.contains("given[1] = Null")));
+        assert!(a.contains(&"Patient.x = Null Null".to_owned()));
+        // Malformed text ends the walk without panicking.
+        let cut = lines(|v| walk_text("Patient", &text[..60], loc, v));
+        assert!(cut.len() < a.len());
     }
 }
