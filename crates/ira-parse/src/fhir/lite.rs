@@ -13,6 +13,8 @@ pub(crate) const MAX_DEPTH: usize = 128;
 
 /// A JSON value borrowed from its text.
 #[derive(Debug)]
+// Number and boolean payloads are read only by the reference tree walk in tests.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) enum Node<'a> {
     Object(Vec<(Cow<'a, str>, Spanned<'a>)>),
     Array(Vec<Spanned<'a>>),
