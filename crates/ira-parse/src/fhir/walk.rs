@@ -1,9 +1,12 @@
 //! Walking a resource's JSON as items, with paths built in one reused buffer.
 
 use std::borrow::Cow;
+#[cfg(test)]
 use std::fmt::Write as _;
 
-use super::lite::{self, Leaf, Node, Spanned, unescape};
+use super::lite::{self, Leaf, unescape};
+#[cfg(test)]
+use super::lite::{Node, Spanned};
 use crate::location::Location;
 use crate::model::{ElementPath, Item, TypeHint, Value};
 
@@ -55,11 +58,13 @@ pub(crate) fn walk(
     }
 }
 
+#[cfg(test)]
 struct Walker<'v> {
     location: Location,
     visit: &'v mut dyn FnMut(&Item<'_>),
 }
 
+#[cfg(test)]
 impl Walker<'_> {
     /// An object member: `.name`, and `_name` (a primitive's id and extensions) under the
     /// primitive's own path.
