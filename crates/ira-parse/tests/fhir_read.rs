@@ -125,3 +125,18 @@ fn xml_bundle_gives_the_same_resources_as_json() {
     assert_eq!(obs.line, 21);
     assert_eq!(xml.summary, json.summary);
 }
+
+#[test]
+fn ndjson_reader_streams_the_same_as_read_ndjson() {
+    use ira_parse::fhir::NdjsonReader;
+    let bytes = fixture("malformed/fhir-broken-line.ndjson");
+    let whole = read_ndjson(&bytes, FileId(9));
+    let batches: Vec<_> = NdjsonReader::new(&bytes, FileId(9)).collect();
+    assert_eq!(batches.len(), 5); // one per non-blank line
+    let resources: Vec<_> = batches.iter().flat_map(|b| b.resources.clone()).collect();
+    let issues: Vec<_> = batches.iter().flat_map(|b| b.issues.clone()).collect();
+    assert_eq!(resources, whole.resources);
+    assert_eq!(issues, whole.issues);
+    let skipped: u32 = batches.iter().map(|b| b.summary.skipped).sum();
+    assert_eq!(skipped, whole.summary.skipped);
+}

@@ -65,6 +65,34 @@ pub fn read_ndjson(bytes: &[u8], file: FileId) -> FhirFile {
     b.finish()
 }
 
+/// Reads an NDJSON buffer one line at a time: each item is what one non-blank line gave
+/// (its resources and issues; a Bundle line gives its shell and entries). Resources are
+/// numbered across the whole file, as [`read_ndjson`] numbers them.
+#[derive(Debug)]
+pub struct NdjsonReader<'a> {
+    lines: NdjsonLines<'a>,
+    builder: Builder<'a>,
+}
+
+impl<'a> NdjsonReader<'a> {
+    /// A reader over `bytes`, the content of file `file`.
+    pub fn new(bytes: &'a [u8], file: FileId) -> Self {
+        Self {
+            lines: NdjsonLines::new(bytes),
+            builder: Builder::new(bytes, file),
+        }
+    }
+}
+
+impl Iterator for NdjsonReader<'_> {
+    type Item = FhirFile;
+    fn next(&mut self) -> Option<FhirFile> {
+        let (offset, line) = self.lines.next_line()?;
+        self.builder.ndjson_line(offset, line);
+        Some(self.builder.take_batch())
+    }
+}
+
 /// The non-blank lines of an NDJSON buffer, with their byte offset (after leading
 /// whitespace) — for callers that stream a large export line by line.
 #[derive(Debug, Clone)]
@@ -150,6 +178,7 @@ impl LineCounter {
 }
 
 /// Collects the resources and issues of one file.
+#[derive(Debug)]
 pub(crate) struct Builder<'a> {
     bytes: &'a [u8],
     file: FileId,
@@ -189,6 +218,21 @@ impl<'a> Builder<'a> {
     ) {
         let loc = self.location(message, offset);
         self.issues.push(Issue::new(code, loc, detail));
+    }
+
+    /// What was read since the last batch; numbering and line counting go on.
+    fn take_batch(&mut self) -> FhirFile {
+        let batch = Builder {
+            bytes: self.bytes,
+            file: self.file,
+            lines: LineCounter { pos: 0, line: 1 },
+            next_message: self.next_message,
+            resources: std::mem::take(&mut self.resources),
+            issues: std::mem::take(&mut self.issues),
+            damaged: std::mem::take(&mut self.damaged),
+            skipped: std::mem::take(&mut self.skipped),
+        };
+        batch.finish()
     }
 
     pub(crate) fn finish(mut self) -> FhirFile {

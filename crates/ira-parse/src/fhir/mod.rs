@@ -32,7 +32,7 @@ use crate::issue::Issue;
 use crate::location::Location;
 use crate::model::{Item, Sample, SampleInfo, Standard};
 
-pub use json::{NdjsonLines, read_json, read_ndjson};
+pub use json::{NdjsonLines, NdjsonReader, read_json, read_ndjson};
 pub use schema::check_schema;
 pub use xml::read_xml;
 
