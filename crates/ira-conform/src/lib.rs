@@ -14,7 +14,7 @@
 //! * Its errors carry no element path, and serde's messages may quote values (`invalid
 //!   type: integer `1``). So a message is never passed on; the elements at fault are
 //!   found by removing elements until the resource deserializes (delta debugging, at
-//!   most [`MAX_RUNS`] fhirbolt runs a resource), and each issue names its path.
+//!   most 400 fhirbolt runs a resource), and each issue names its path.
 
 use fhirbolt::model::r4::Resource as FhirboltResource;
 use fhirbolt::serde::{DeserializationConfig, DeserializationMode};
