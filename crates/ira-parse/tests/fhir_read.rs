@@ -81,9 +81,30 @@ fn bundle_entry_positions_point_at_the_resource() {
     let messages: Vec<_> = f.resources.iter().map(|r| r.location().message).collect();
     assert_eq!(messages, (1..=7).map(Some).collect::<Vec<_>>());
     assert!(f.resources[0].is_bundle_shell());
-    // Every item carries its resource's location.
+    // Each item of a JSON resource is located at its own value.
     let obs = &f.resources[3];
-    obs.walk(&mut |item| assert_eq!(item.location, obs.location()));
+    let mut n = 0;
+    obs.walk(&mut |item| {
+        let at = item.location.offset as usize;
+        let line = 1 + bytes[..at].iter().filter(|&&c| c == b'\n').count();
+        assert_eq!(item.location.line as usize, line, "{}", item.path);
+        assert_eq!(item.location.message, Some(4));
+        let text = item.value.text();
+        let expected = match item.hint {
+            ira_parse::model::TypeHint::Text => format!("\"{text}\""),
+            _ => text.into_owned(),
+        };
+        assert!(
+            bytes[at..].starts_with(expected.as_bytes()),
+            "{}",
+            item.path
+        );
+        n += 1;
+    });
+    assert_eq!(n, 17);
+    // The shell's JSON is written by the reader: its items are at the Bundle.
+    let shell = &f.resources[0];
+    shell.walk(&mut |item| assert_eq!(item.location, shell.location()));
 }
 
 #[test]

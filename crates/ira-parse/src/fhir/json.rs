@@ -320,6 +320,29 @@ impl<'a> Builder<'a> {
         text: Box<str>,
         location: Location,
         bundle_shell: bool,
+        issues: Vec<Issue>,
+    ) {
+        self.push_text(
+            resource_type,
+            version,
+            text,
+            location,
+            bundle_shell,
+            false,
+            issues,
+        );
+    }
+
+    /// [`Builder::push`], saying whether `text` stands verbatim in the file at `location`.
+    #[allow(clippy::too_many_arguments)]
+    fn push_text(
+        &mut self,
+        resource_type: String,
+        version: Option<&'static str>,
+        text: Box<str>,
+        location: Location,
+        bundle_shell: bool,
+        verbatim: bool,
         mut issues: Vec<Issue>,
     ) {
         if let Some(v) = version {
@@ -339,6 +362,7 @@ impl<'a> Builder<'a> {
             text,
             location,
             bundle_shell,
+            verbatim,
         });
     }
 
@@ -406,7 +430,7 @@ impl<'a> Builder<'a> {
             schema::check_tree(&rt, tree, location, &mut issues);
         }
         let own = text.get(tree.start..tree.end).unwrap_or_default();
-        self.push(rt, version, own.into(), location, false, issues);
+        self.push_text(rt, version, own.into(), location, false, true, issues);
     }
 
     /// A Bundle: its entry resources are read as resources of their own; the shell gets

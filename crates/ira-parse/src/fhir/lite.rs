@@ -363,7 +363,11 @@ mod tests {
 /// its path, as [`crate::fhir::Resource::walk`] documents (the root's `resourceType`
 /// skipped, `_name` under `name`, nulls inside arrays skipped). Text that is not valid
 /// JSON ends the walk early; it never panics.
-pub(crate) fn walk_text(text: &str, path: &mut String, leaf: &mut dyn FnMut(&str, Leaf<'_>)) {
+pub(crate) fn walk_text(
+    text: &str,
+    path: &mut String,
+    leaf: &mut dyn FnMut(&str, Leaf<'_>, usize),
+) {
     let mut w = TextWalker {
         s: text,
         b: text.as_bytes(),
@@ -392,7 +396,8 @@ struct TextWalker<'a, 'f> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
-    leaf: &'f mut dyn FnMut(&str, Leaf<'_>),
+    /// Called with the path, the leaf and the leaf's byte offset in the text.
+    leaf: &'f mut dyn FnMut(&str, Leaf<'_>, usize),
     muted: bool,
 }
 
@@ -511,8 +516,9 @@ impl<'a> TextWalker<'a, '_> {
                 }
             }
             b'"' => {
+                let at = self.i;
                 let raw = self.string()?;
-                self.emit(path, Leaf::String(raw));
+                self.emit(path, Leaf::String(raw), at);
                 Ok(())
             }
             b't' | b'f' | b'n' => {
@@ -524,10 +530,11 @@ impl<'a> TextWalker<'a, '_> {
                 if !self.b[self.i..].starts_with(word.as_bytes()) {
                     return Err(Stop);
                 }
+                let at = self.i;
                 self.i += word.len();
                 // A null inside an array aligns a primitive array with its `_name` twin.
                 if !(in_array && matches!(leaf, Leaf::Null)) {
-                    self.emit(path, leaf);
+                    self.emit(path, leaf, at);
                 }
                 Ok(())
             }
@@ -543,7 +550,7 @@ impl<'a> TextWalker<'a, '_> {
                     return Err(Stop);
                 }
                 let n = self.s.get(start..self.i).ok_or(Stop)?;
-                self.emit(path, Leaf::Number(n));
+                self.emit(path, Leaf::Number(n), start);
                 Ok(())
             }
         }
@@ -558,9 +565,9 @@ impl<'a> TextWalker<'a, '_> {
         r
     }
 
-    fn emit(&mut self, path: &str, leaf: Leaf<'_>) {
+    fn emit(&mut self, path: &str, leaf: Leaf<'_>, at: usize) {
         if !self.muted {
-            (self.leaf)(path, leaf);
+            (self.leaf)(path, leaf, at);
         }
     }
 }

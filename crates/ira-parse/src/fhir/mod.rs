@@ -72,6 +72,9 @@ pub struct Resource {
     text: Box<str>,
     location: Location,
     bundle_shell: bool,
+    /// `text` is the resource exactly as it stands in the file at `location` (JSON,
+    /// NDJSON), so items can be located at their own values.
+    verbatim: bool,
 }
 
 impl Resource {
@@ -120,11 +123,19 @@ impl Sample for Resource {
     }
 
     /// Emits every leaf (strings, numbers exactly as written, booleans, `null` members)
-    /// in document order. `resourceType` of the resource itself is not an item (it is
+    /// in document order. For JSON and NDJSON each item is located at its own value
+    /// (offset of its first byte, and its line); for XML and for a Bundle shell, whose
+    /// JSON form the reader wrote, at the resource. `resourceType` of the resource itself is not an item (it is
     /// the sample's kind); that of a contained resource is. `null` placeholders inside
     /// arrays (which align primitive arrays with their `_name` twin) are not items.
     fn walk(&self, visit: &mut dyn FnMut(&Item<'_>)) {
-        walk::walk_text(&self.resource_type, &self.text, self.location, visit);
+        walk::walk_text(
+            &self.resource_type,
+            &self.text,
+            self.location,
+            self.verbatim,
+            visit,
+        );
     }
 }
 

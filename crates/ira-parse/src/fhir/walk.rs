@@ -10,27 +10,42 @@ use super::lite::{Node, Spanned};
 use crate::location::Location;
 use crate::model::{ElementPath, Item, TypeHint, Value};
 
-/// Walks a resource's validated JSON text directly (no tree): the fast path.
+/// Walks a resource's validated JSON text directly (no tree): the fast path. When
+/// `verbatim` (the text is the resource as it stands in the file, from `location`), each
+/// item is located at its own value: offset and line; else at the resource.
 pub(crate) fn walk_text(
     resource_type: &str,
     text: &str,
     location: Location,
+    verbatim: bool,
     visit: &mut dyn FnMut(&Item<'_>),
 ) {
     let mut path = String::with_capacity(128);
     path.push_str(resource_type);
-    lite::walk_text(text, &mut path, &mut |path, leaf| {
+    // Lines are counted forward from the last item (values come in text order).
+    let (mut pos, mut line) = (0usize, location.line);
+    lite::walk_text(text, &mut path, &mut |path, leaf, at| {
         let (value, hint) = match leaf {
             Leaf::String(raw) => (Value::Text(unescape(raw)), TypeHint::Text),
             Leaf::Number(n) => (Value::Number(Cow::Borrowed(n)), TypeHint::Number),
             Leaf::Bool(b) => (Value::Bool(b), TypeHint::Boolean),
             Leaf::Null => (Value::Null, TypeHint::Null),
         };
+        let mut loc = location;
+        if verbatim {
+            if let Some(between) = text.as_bytes().get(pos..at) {
+                let n = memchr::memchr_iter(b'\n', between).count();
+                line = line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+                pos = at;
+            }
+            loc.offset = location.offset + at as u64;
+            loc.line = line;
+        }
         visit(&Item {
             path: ElementPath::Fhir(path),
             value,
             hint,
-            location,
+            location: loc,
         });
     });
 }
@@ -132,7 +147,7 @@ mod tests {
         let tree = lite::parse(text).unwrap();
         let loc = Location::default();
         let a = lines(|v| walk("Patient", &tree, loc, v));
-        let b = lines(|v| walk_text("Patient", text, loc, v));
+        let b = lines(|v| walk_text("Patient", text, loc, false, v));
         assert_eq!(a, b);
         assert!(a.contains(&r#"Patient.id = Text("a\"bé") Text"#.to_owned()));
         assert!(a.contains(
@@ -144,7 +159,7 @@ mod tests {
         assert!(!a.iter().any(|l| l.contains("given[1] = Null")));
         assert!(a.contains(&"Patient.x = Null Null".to_owned()));
         // Malformed text ends the walk without panicking.
-        let cut = lines(|v| walk_text("Patient", &text[..60], loc, v));
+        let cut = lines(|v| walk_text("Patient", &text[..60], loc, false, v));
         assert!(cut.len() < a.len());
     }
 }
