@@ -7,7 +7,9 @@
 //!   numbered before its entries, then one sample per entry resource. Contained
 //!   resources stay inside their parent.
 //! * Positions: line and byte offset of the start of each resource (`{` in JSON, `<` in
-//!   XML). Every item of a resource carries its resource's location.
+//!   XML). Items of JSON and NDJSON resources are located at their own value; items of
+//!   XML resources and of Bundle shells at their resource. Schema issues are located at
+//!   their resource and name the element path in their detail.
 //! * Paths (see [`Resource::walk`]): `Patient.identifier[0].system`; JSON arrays always
 //!   get an index, choice elements keep their JSON name (`Observation.valueQuantity.value`),
 //!   and a primitive's extension or id (JSON `_birthDate`, XML children of `<birthDate>`)
@@ -16,7 +18,13 @@
 //! * Damaged input is data: invalid JSON or XML, a missing or unknown `resourceType`, a
 //!   resource of another FHIR version, a Bundle entry without resource, an element of the
 //!   wrong JSON type or unknown to R4 — each is a positioned [`Issue`], and the other
-//!   resources of the file still come through.
+//!   resources of the file still come through. A file is never an `Err`.
+//! * Design: JSON is parsed by a small strict parser (module `lite`) into a tree that
+//!   borrows from the input and keeps each value's span (Bundle entry offsets, the text
+//!   of each resource); a resource keeps its JSON text (numbers exactly as written,
+//!   `7.50` stays `7.50`, `1e2` stays `1e2`) and is walked straight from that text. XML
+//!   is converted to the same JSON form with the R4 element table ([`table`]), which
+//!   also drives the base-R4 shape check ([`check_schema`]).
 
 mod json;
 mod lite;
