@@ -243,3 +243,21 @@ fn top_level_array_is_not_a_resource() {
     let f = read_json(b"[{\"resourceType\":\"Patient\"}]", FileId(0));
     assert_eq!(positions(&f), [(IssueCode::FhirInvalidJson, None, 1, 0)]);
 }
+
+#[test]
+fn declared_fhir_version_of_conformance_resources() {
+    let f = read_ndjson(
+        b"{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"fhirVersion\":\"5.0.0\"}\n\
+          {\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"fhirVersion\":\"4.0.1\"}\n",
+        FileId(0),
+    );
+    assert_eq!(
+        positions(&f),
+        [(IssueCode::FhirWrongVersion, Some(1), 1, 0)]
+    );
+    assert_eq!(
+        f.issues[0].detail,
+        "CapabilityStatement.fhirVersion declares 5.0.0, not R4 (4.0.x)"
+    );
+    assert_eq!(f.summary, summary(2, 1, 0));
+}

@@ -380,6 +380,8 @@ impl<'a> Builder<'a> {
         // Serializing a Value cannot fail (string keys only); numbers stay as written.
         let text = serde_json::to_string(json).unwrap_or_default();
         if version.is_none() {
+            let declared = json.get("fhirVersion").and_then(Value::as_str);
+            issues.extend(declared_version(&resource_type, declared, location));
             if let Ok(tree) = lite::parse(&text) {
                 schema::check_tree(&resource_type, &tree, location, &mut issues);
             }
@@ -427,6 +429,8 @@ impl<'a> Builder<'a> {
         }
         let mut issues = Vec::new();
         if version.is_none() {
+            let declared = tree.get("fhirVersion").and_then(Spanned::as_str);
+            issues.extend(declared_version(&rt, declared.as_deref(), location));
             schema::check_tree(&rt, tree, location, &mut issues);
         }
         let own = text.get(tree.start..tree.end).unwrap_or_default();
@@ -517,6 +521,30 @@ impl<'a> Builder<'a> {
         self.push(rt, None, shell.into(), location, true, issues);
         self.insert_shell_at(first_entry);
     }
+}
+
+/// Conformance resources say which FHIR version they are for (`fhirVersion`); one that
+/// names another version than 4.0.x is a resource of that version.
+fn declared_version(rt: &str, declared: Option<&str>, location: Location) -> Option<Issue> {
+    let v = declared?;
+    let declares = matches!(
+        rt,
+        "CapabilityStatement" | "StructureDefinition" | "ImplementationGuide"
+    );
+    if !declares || v.starts_with("4.0") {
+        return None;
+    }
+    // A version code is short; anything else is not quoted.
+    let shown = if v.len() <= 16
+        && v.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
+    {
+        v
+    } else {
+        "another version"
+    };
+    let detail = format!("{rt}.fhirVersion declares {shown}, not R4 (4.0.x)");
+    Some(Issue::new(IssueCode::FhirWrongVersion, location, detail))
 }
 
 fn push_key(out: &mut String, key: &str) {
