@@ -161,3 +161,41 @@ fn ndjson_reader_streams_the_same_as_read_ndjson() {
     let skipped: u32 = batches.iter().map(|b| b.summary.skipped).sum();
     assert_eq!(skipped, whole.summary.skipped);
 }
+
+#[test]
+fn nested_bundles_are_split_in_json_and_xml() {
+    let json = br#"{"resourceType":"Bundle","type":"searchset","entry":[{"resource":
+        {"resourceType":"Bundle","type":"message","entry":[
+            {"resource":{"resourceType":"MessageHeader","eventCoding":{"code":"x"},"source":{"endpoint":"urn:e"}}},
+            {"resource":{"resourceType":"Patient","id":"n-1"}}]}}]}"#;
+    let xml = br#"<Bundle xmlns="http://hl7.org/fhir"><type value="searchset"/><entry><resource>
+        <Bundle><type value="message"/>
+          <entry><resource><MessageHeader><eventCoding><code value="x"/></eventCoding><source><endpoint value="urn:e"/></source></MessageHeader></resource></entry>
+          <entry><resource><Patient><id value="n-1"/></Patient></resource></entry>
+        </Bundle></resource></entry></Bundle>"#;
+    let j = read_json(json, FileId(0));
+    let x = read_xml(xml, FileId(0));
+    assert!(
+        j.issues.is_empty() && x.issues.is_empty(),
+        "{:?} {:?}",
+        j.issues,
+        x.issues
+    );
+    let kinds = |f: &ira_parse::fhir::FhirFile| -> Vec<(String, Option<u32>)> {
+        f.resources
+            .iter()
+            .map(|r| (r.resource_type().to_owned(), r.location().message))
+            .collect()
+    };
+    let expected = [
+        ("Bundle".to_owned(), Some(1)),
+        ("Bundle".to_owned(), Some(2)),
+        ("MessageHeader".to_owned(), Some(3)),
+        ("Patient".to_owned(), Some(4)),
+    ];
+    assert_eq!(kinds(&j), expected);
+    assert_eq!(kinds(&x), expected);
+    for (a, b) in j.resources.iter().zip(&x.resources) {
+        assert_eq!(items(a), items(b));
+    }
+}

@@ -123,6 +123,14 @@ impl Builder<'_> {
                             .get("resourceType")
                             .and_then(Value::as_str)
                             .map(str::to_owned);
+                        if rt.as_deref() == Some("Bundle") {
+                            // A Bundle in a Bundle is split too (its entries are located
+                            // at it), as in JSON.
+                            let res = Value::Object(res);
+                            let rt = "Bundle".to_owned();
+                            self.xml_resource(rt, res, at, Vec::new(), Vec::new());
+                            continue;
+                        }
                         let Some((rt, version)) = self.check_type(rt.as_deref(), at) else {
                             continue;
                         };
