@@ -271,7 +271,7 @@ impl Child<'_> {
 /// FNV-1a: element names are short and trusted (the table's own keys), so a simple
 /// hash beats SipHash by a wide margin here.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Fnv(u64);
+struct Fnv(u64);
 
 impl std::hash::Hasher for Fnv {
     fn finish(&self) -> u64 {
