@@ -101,3 +101,12 @@ fn other_versions_are_not_checked() {
     assert_eq!(f.resources[0].version(), "R4B or R5");
     assert!(FhirboltConformance.check(&f.resources[0]).is_empty());
 }
+
+#[test]
+fn empty_array_with_whitespace_takes_the_safe_path() {
+    let f = read_json(
+        br#"{"resourceType":"Patient","name":[ ],"gender":"male"}"#,
+        FileId(0),
+    );
+    assert!(FhirboltConformance.check(&f.resources[0]).is_empty());
+}
