@@ -68,7 +68,9 @@ fn json_truncated() {
         [(IssueCode::FhirInvalidJson, None, 5, bytes.len() as u64)]
     );
     assert!(f.issues[0].detail.contains("truncated"));
-    assert!(f.resources.is_empty());
+    // The Bundle's shell is kept; its only entry, cut short, is not.
+    assert_eq!(ids(&f), ["Bundle/-"]);
+    assert_eq!(f.summary, summary(1, 0, 1));
 }
 
 #[test]
@@ -260,4 +262,27 @@ fn declared_fhir_version_of_conformance_resources() {
         "CapabilityStatement.fhirVersion declares 5.0.0, not R4 (4.0.x)"
     );
     assert_eq!(f.summary, summary(2, 1, 0));
+}
+
+#[test]
+fn truncated_bundle_keeps_the_entries_before_the_error() {
+    let bytes = fixture("fhir/transaction-bundle.json");
+    // Cut inside the fourth entry's resource (the second Observation).
+    let cut = bytes.windows(8).position(|w| w == b"882-1\", ").unwrap();
+    let f = read_json(&bytes[..cut], FileId(0));
+    assert_eq!(
+        positions(&f),
+        [(IssueCode::FhirInvalidJson, None, 48, cut as u64)]
+    );
+    assert_eq!(
+        ids(&f)
+            .iter()
+            .map(|s| s.split('/').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["Bundle", "Patient", "Encounter", "Observation"]
+    );
+    // The entries read are the same as in the whole file.
+    let whole = read_json(&bytes, FileId(0));
+    assert_eq!(f.resources[1..], whole.resources[1..4]);
+    assert_eq!(f.summary, summary(4, 0, 1));
 }

@@ -15,7 +15,9 @@ use crate::issue::{Issue, IssueCode};
 use crate::location::{FileId, Location};
 
 /// Reads a FHIR JSON file: one resource, or a Bundle (any type) whose entry resources
-/// become resources of their own after the Bundle's shell.
+/// become resources of their own after the Bundle's shell. A syntax error costs the
+/// resource it is in: of a damaged Bundle, the shell and the entries complete before the
+/// error are still read.
 pub fn read_json(bytes: &[u8], file: FileId) -> FhirFile {
     let mut b = Builder::new(bytes, file);
     let start = skip_bom(bytes);
@@ -48,6 +50,16 @@ pub fn read_json(bytes: &[u8], file: FileId) -> FhirFile {
                 start + e.offset,
                 &syntax_detail(&e),
             );
+            // A damaged Bundle still gives the entries complete before the error.
+            if let Some(partial) = lite::salvage_object(text, "entry") {
+                let is_bundle = partial
+                    .get("resourceType")
+                    .and_then(Spanned::as_str)
+                    .is_some_and(|t| t == "Bundle");
+                if is_bundle {
+                    b.object(text, &partial, start);
+                }
+            }
         }
     }
     b.finish()

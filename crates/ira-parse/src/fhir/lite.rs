@@ -89,6 +89,98 @@ pub(crate) fn parse(text: &str) -> Result<Spanned<'_>, SyntaxError> {
     Ok(v)
 }
 
+/// What can be read of a JSON object whose text has a syntax error: the members before
+/// the error, and, when the error is inside the array of member `array_key`, that array
+/// with its items complete before the error. Used to keep the entries of a damaged
+/// Bundle. `None` if the text does not start as an object.
+pub(crate) fn salvage_object<'a>(text: &'a str, array_key: &str) -> Option<Spanned<'a>> {
+    let mut p = Parser {
+        s: text,
+        b: text.as_bytes(),
+        i: 0,
+    };
+    p.ws();
+    let start = p.i;
+    if p.peek() != Some(b'{') {
+        return None;
+    }
+    p.i += 1;
+    let mut members = Vec::new();
+    loop {
+        p.ws();
+        if p.peek() != Some(b'"') {
+            break;
+        }
+        let Ok(raw) = p.string() else { break };
+        let key = unescape(raw);
+        p.ws();
+        if p.peek() != Some(b':') {
+            break;
+        }
+        p.i += 1;
+        p.ws();
+        let vstart = p.i;
+        if key == array_key && p.peek() == Some(b'[') {
+            p.i += 1;
+            let mut items = Vec::new();
+            let mut broken = false;
+            loop {
+                p.ws();
+                match p.value(2) {
+                    Ok(v) => items.push(v),
+                    Err(_) => {
+                        broken = true;
+                        break;
+                    }
+                }
+                p.ws();
+                match p.peek() {
+                    Some(b',') => p.i += 1,
+                    Some(b']') => {
+                        p.i += 1;
+                        break;
+                    }
+                    _ => {
+                        broken = true;
+                        break;
+                    }
+                }
+            }
+            let end = p.i;
+            // An array left empty is left out (FHIR arrays are never empty).
+            if !items.is_empty() {
+                let node = Node::Array(items);
+                members.push((
+                    key,
+                    Spanned {
+                        node,
+                        start: vstart,
+                        end,
+                    },
+                ));
+            }
+            if broken {
+                break;
+            }
+        } else {
+            match p.value(1) {
+                Ok(v) => members.push((key, v)),
+                Err(_) => break,
+            }
+        }
+        p.ws();
+        match p.peek() {
+            Some(b',') => p.i += 1,
+            _ => break,
+        }
+    }
+    Some(Spanned {
+        node: Node::Object(members),
+        start,
+        end: p.i,
+    })
+}
+
 struct Parser<'a> {
     s: &'a str,
     b: &'a [u8],
