@@ -286,3 +286,37 @@ fn truncated_bundle_keeps_the_entries_before_the_error() {
     assert_eq!(f.resources[1..], whole.resources[1..4]);
     assert_eq!(f.summary, summary(4, 0, 1));
 }
+
+#[test]
+fn every_truncation_of_a_bundle_keeps_a_prefix_of_its_entries() {
+    let bytes = fixture("fhir/transaction-bundle.json");
+    let whole = read_json(&bytes, FileId(0));
+    for cut in 0..bytes.len() {
+        let f = read_json(&bytes[..cut], FileId(0));
+        if f.resources.is_empty() {
+            continue;
+        }
+        assert_eq!(f.resources[0].resource_type(), "Bundle", "cut {cut}");
+        let entries = &f.resources[1..];
+        assert_eq!(entries, &whole.resources[1..1 + entries.len()], "cut {cut}");
+        let complete = cut > bytes.iter().rposition(|&c| c == b'}').unwrap();
+        assert_eq!(
+            f.issues
+                .iter()
+                .any(|i| i.code == IssueCode::FhirInvalidJson),
+            !complete,
+            "cut {cut}"
+        );
+    }
+}
+
+#[test]
+fn every_truncation_of_an_xml_bundle_is_read_without_panic() {
+    let bytes = fixture("fhir/collection-bundle.xml");
+    let whole = read_xml(&bytes, FileId(0));
+    for cut in 0..bytes.len() {
+        let f = read_xml(&bytes[..cut], FileId(0));
+        let entries = f.resources.get(1..).unwrap_or_default();
+        assert_eq!(entries, &whole.resources[1..1 + entries.len()], "cut {cut}");
+    }
+}
