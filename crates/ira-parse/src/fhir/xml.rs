@@ -56,6 +56,9 @@ pub fn read_xml(bytes: &[u8], file: FileId) -> FhirFile {
         // Salvage the entries of a Bundle completed before the error; an entry resource
         // being read when the error came is lost.
         let partial = stack.len() > 1;
+        if stack.is_empty() && root.is_none() {
+            b.skipped += 1; // nothing could be read
+        }
         if let Some(Frame {
             kind: Kind::Resource(rt),
             map,
