@@ -14,7 +14,11 @@ fn check_speed() {
     let text = format!("{line}\n").repeat(20_000);
     let f = read_ndjson(text.as_bytes(), FileId(0));
     let t = Instant::now();
-    let n: usize = f.resources.iter().map(|r| FhirboltConformance.check(r).len()).sum();
+    let n: usize = f
+        .resources
+        .iter()
+        .map(|r| FhirboltConformance.check(r).len())
+        .sum();
     let s = t.elapsed().as_secs_f64();
     assert_eq!(n, 0);
     println!(
