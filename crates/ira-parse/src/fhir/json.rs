@@ -1,0 +1,635 @@
+//! FHIR JSON and NDJSON.
+//!
+//! Each resource is parsed once into a borrowed tree ([`lite`]) that keeps every value's
+//! span: a Bundle entry resource's byte offset is its span's start, its text a slice of
+//! the input, and the schema check runs on the same tree. A resource keeps its own text
+//! (numbers exactly as written); a Bundle shell gets a text written from the spans of
+//! its members without the entry resources.
+
+use serde_json::Value;
+
+use super::lite::{self, Node, Spanned, SyntaxError};
+use super::table::{other_version, r4};
+use super::{FhirFile, Resource, schema};
+use crate::issue::{Issue, IssueCode};
+use crate::location::{FileId, Location};
+
+/// Reads a FHIR JSON file: one resource, or a Bundle (any type) whose entry resources
+/// become resources of their own after the Bundle's shell. A syntax error costs the
+/// resource it is in: of a damaged Bundle, the shell and the entries complete before the
+/// error are still read.
+pub fn read_json(bytes: &[u8], file: FileId) -> FhirFile {
+    let mut b = Builder::new(bytes, file);
+    let start = skip_bom(bytes);
+    let body = &bytes[start..];
+    if body.iter().all(u8::is_ascii_whitespace) {
+        b.issue_at(IssueCode::InputEmpty, None, start, "no JSON content");
+        return b.finish();
+    }
+    let text = match std::str::from_utf8(body) {
+        Ok(t) => t,
+        Err(e) => {
+            b.skipped += 1;
+            let at = start + e.valid_up_to();
+            b.issue_at(IssueCode::FhirInvalidJson, None, at, "not valid UTF-8");
+            return b.finish();
+        }
+    };
+    match lite::parse(text) {
+        Ok(tree) if matches!(tree.node, Node::Object(_)) => b.object(text, &tree, start),
+        Ok(tree) => {
+            b.skipped += 1;
+            let detail = "top level is not a JSON object (a resource is an object)";
+            b.issue_at(IssueCode::FhirInvalidJson, None, start + tree.start, detail);
+        }
+        Err(e) => {
+            b.skipped += 1;
+            b.issue_at(
+                IssueCode::FhirInvalidJson,
+                None,
+                start + e.offset,
+                &syntax_detail(&e),
+            );
+            // A damaged Bundle still gives the entries complete before the error.
+            if let Some(partial) = lite::salvage_object(text, "entry") {
+                let is_bundle = partial
+                    .get("resourceType")
+                    .and_then(Spanned::as_str)
+                    .is_some_and(|t| t == "Bundle");
+                if is_bundle {
+                    b.object(text, &partial, start);
+                }
+            }
+        }
+    }
+    b.finish()
+}
+
+/// Reads an NDJSON file (FHIR bulk data export): one resource a line. A line that is not
+/// a JSON object is reported (`fhir-bad-ndjson-line`) and the next line is read; blank
+/// lines are ignored.
+pub fn read_ndjson(bytes: &[u8], file: FileId) -> FhirFile {
+    let mut b = Builder::new(bytes, file);
+    let mut lines = NdjsonLines::new(bytes);
+    while let Some((offset, line)) = lines.next_line() {
+        b.ndjson_line(offset, line);
+    }
+    b.finish()
+}
+
+/// Reads an NDJSON buffer one line at a time: each item is what one non-blank line gave
+/// (its resources and issues; a Bundle line gives its shell and entries). Resources are
+/// numbered across the whole file, as [`read_ndjson`] numbers them.
+#[derive(Debug)]
+pub struct NdjsonReader<'a> {
+    lines: NdjsonLines<'a>,
+    builder: Builder<'a>,
+}
+
+impl<'a> NdjsonReader<'a> {
+    /// A reader over `bytes`, the content of file `file`.
+    pub fn new(bytes: &'a [u8], file: FileId) -> Self {
+        Self {
+            lines: NdjsonLines::new(bytes),
+            builder: Builder::new(bytes, file),
+        }
+    }
+}
+
+impl Iterator for NdjsonReader<'_> {
+    type Item = FhirFile;
+    fn next(&mut self) -> Option<FhirFile> {
+        let (offset, line) = self.lines.next_line()?;
+        self.builder.ndjson_line(offset, line);
+        Some(self.builder.take_batch())
+    }
+}
+
+/// The non-blank lines of an NDJSON buffer, with their byte offset (after leading
+/// whitespace) — for callers that stream a large export line by line.
+#[derive(Debug, Clone)]
+pub struct NdjsonLines<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> NdjsonLines<'a> {
+    /// Lines of `bytes` (a leading UTF-8 byte order mark is skipped).
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            pos: skip_bom(bytes),
+        }
+    }
+
+    /// The next non-blank line: its offset and its bytes without surrounding whitespace.
+    pub fn next_line(&mut self) -> Option<(usize, &'a [u8])> {
+        while self.pos < self.bytes.len() {
+            let start = self.pos;
+            let end =
+                memchr::memchr(b'\n', &self.bytes[start..]).map_or(self.bytes.len(), |i| start + i);
+            self.pos = end + 1;
+            let line = &self.bytes[start..end];
+            let Some(first) = line.iter().position(|c| !c.is_ascii_whitespace()) else {
+                continue;
+            };
+            let last = line
+                .iter()
+                .rposition(|c| !c.is_ascii_whitespace())
+                .unwrap_or(first);
+            return Some((start + first, &line[first..=last]));
+        }
+        None
+    }
+}
+
+impl<'a> Iterator for NdjsonLines<'a> {
+    type Item = (usize, &'a [u8]);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_line()
+    }
+}
+
+fn skip_bom(bytes: &[u8]) -> usize {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    }
+}
+
+fn syntax_detail(e: &SyntaxError) -> String {
+    if e.eof {
+        e.what.to_owned()
+    } else {
+        format!("JSON syntax error: {}", e.what)
+    }
+}
+
+/// Counts lines up to increasing offsets without rescanning.
+#[derive(Debug)]
+struct LineCounter {
+    pos: usize,
+    line: u32,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, bytes: &[u8], offset: usize) -> u32 {
+        let offset = offset.min(bytes.len());
+        if offset < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        let n = memchr::memchr_iter(b'\n', &bytes[self.pos..offset]).count();
+        self.line = self
+            .line
+            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        self.pos = offset;
+        self.line
+    }
+}
+
+/// Collects the resources and issues of one file.
+#[derive(Debug)]
+pub(crate) struct Builder<'a> {
+    bytes: &'a [u8],
+    file: FileId,
+    lines: LineCounter,
+    next_message: u32,
+    resources: Vec<Resource>,
+    issues: Vec<Issue>,
+    damaged: u32,
+    pub(crate) skipped: u32,
+}
+
+impl<'a> Builder<'a> {
+    pub(crate) fn new(bytes: &'a [u8], file: FileId) -> Self {
+        Self {
+            bytes,
+            file,
+            lines: LineCounter { pos: 0, line: 1 },
+            next_message: 1,
+            resources: Vec::new(),
+            issues: Vec::new(),
+            damaged: 0,
+            skipped: 0,
+        }
+    }
+
+    pub(crate) fn location(&mut self, message: Option<u32>, offset: usize) -> Location {
+        let line = self.lines.line_at(self.bytes, offset);
+        Location::new(self.file, message, offset as u64, line)
+    }
+
+    pub(crate) fn issue_at(
+        &mut self,
+        code: IssueCode,
+        message: Option<u32>,
+        offset: usize,
+        detail: &str,
+    ) {
+        let loc = self.location(message, offset);
+        self.issues.push(Issue::new(code, loc, detail));
+    }
+
+    /// What was read since the last batch; numbering and line counting go on.
+    fn take_batch(&mut self) -> FhirFile {
+        let batch = Builder {
+            bytes: self.bytes,
+            file: self.file,
+            lines: LineCounter { pos: 0, line: 1 },
+            next_message: self.next_message,
+            resources: std::mem::take(&mut self.resources),
+            issues: std::mem::take(&mut self.issues),
+            damaged: std::mem::take(&mut self.damaged),
+            skipped: std::mem::take(&mut self.skipped),
+        };
+        batch.finish()
+    }
+
+    pub(crate) fn finish(mut self) -> FhirFile {
+        // Bundle shells are pushed after their entries' issues; keep file order.
+        self.issues.sort_by_key(|i| i.location.offset);
+        let resources = u32::try_from(self.resources.len()).unwrap_or(u32::MAX);
+        FhirFile {
+            resources: self.resources,
+            issues: self.issues,
+            summary: super::Summary {
+                resources,
+                damaged: self.damaged,
+                skipped: self.skipped,
+            },
+        }
+    }
+
+    fn ndjson_line(&mut self, offset: usize, line: &[u8]) {
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => t,
+            Err(e) => {
+                self.skipped += 1;
+                let at = offset + e.valid_up_to();
+                self.issue_at(IssueCode::FhirBadNdjsonLine, None, at, "not valid UTF-8");
+                return;
+            }
+        };
+        match lite::parse(text) {
+            Ok(tree) if matches!(tree.node, Node::Object(_)) => self.object(text, &tree, offset),
+            Ok(_) => {
+                self.skipped += 1;
+                let detail = "not a JSON object (a resource is an object)";
+                self.issue_at(IssueCode::FhirBadNdjsonLine, None, offset, detail);
+            }
+            Err(e) => {
+                self.skipped += 1;
+                let at = offset + e.offset;
+                self.issue_at(IssueCode::FhirBadNdjsonLine, None, at, &syntax_detail(&e));
+            }
+        }
+    }
+
+    /// Checks the resource type; `None` (resource skipped, issue written) if it is
+    /// missing or unknown, else the type and the other FHIR version it belongs to.
+    pub(crate) fn check_type(
+        &mut self,
+        resource_type: Option<&str>,
+        offset: usize,
+    ) -> Option<(String, Option<&'static str>)> {
+        let Some(rt) = resource_type else {
+            self.skipped += 1;
+            self.issue_at(
+                IssueCode::FhirMissingResourceType,
+                None,
+                offset,
+                "object has no string resourceType",
+            );
+            return None;
+        };
+        if r4().is_resource_type(rt) {
+            return Some((rt.to_owned(), None));
+        }
+        if let Some(version) = other_version(rt) {
+            return Some((rt.to_owned(), Some(version)));
+        }
+        self.skipped += 1;
+        // The type is only named when it is a plausible type name, never free text.
+        let detail = if rt.len() <= 64 && rt.bytes().all(|c| c.is_ascii_alphanumeric()) {
+            format!("resourceType {rt} is not an R4 resource type")
+        } else {
+            format!(
+                "resourceType is not an R4 resource type ({} bytes)",
+                rt.len()
+            )
+        };
+        self.issue_at(IssueCode::FhirUnknownResourceType, None, offset, &detail);
+        None
+    }
+
+    /// Adds a resource and its issues (the caller has run the schema check).
+    pub(crate) fn push(
+        &mut self,
+        resource_type: String,
+        version: Option<&'static str>,
+        text: Box<str>,
+        location: Location,
+        bundle_shell: bool,
+        issues: Vec<Issue>,
+    ) {
+        self.push_text(
+            resource_type,
+            version,
+            text,
+            location,
+            bundle_shell,
+            false,
+            issues,
+        );
+    }
+
+    /// [`Builder::push`], saying whether `text` stands verbatim in the file at `location`.
+    #[allow(clippy::too_many_arguments)]
+    fn push_text(
+        &mut self,
+        resource_type: String,
+        version: Option<&'static str>,
+        text: Box<str>,
+        location: Location,
+        bundle_shell: bool,
+        verbatim: bool,
+        mut issues: Vec<Issue>,
+    ) {
+        if let Some(v) = version {
+            issues.push(Issue::new(
+                IssueCode::FhirWrongVersion,
+                location,
+                format!("{resource_type} is a FHIR {v} resource type, not R4"),
+            ));
+        }
+        if !issues.is_empty() {
+            self.damaged += 1;
+        }
+        self.issues.append(&mut issues);
+        self.resources.push(Resource {
+            resource_type,
+            version: version.map(str::to_owned),
+            text,
+            location,
+            bundle_shell,
+            verbatim,
+        });
+    }
+
+    /// Adds a resource given as a JSON value (converted from XML, or a Bundle shell),
+    /// with its schema issues.
+    pub(crate) fn push_value(
+        &mut self,
+        resource_type: String,
+        version: Option<&'static str>,
+        json: &Value,
+        location: Location,
+        bundle_shell: bool,
+        mut issues: Vec<Issue>,
+    ) {
+        // Serializing a Value cannot fail (string keys only); numbers stay as written.
+        let text = serde_json::to_string(json).unwrap_or_default();
+        if version.is_none() {
+            let declared = json.get("fhirVersion").and_then(Value::as_str);
+            issues.extend(declared_version(&resource_type, declared, location));
+            if let Ok(tree) = lite::parse(&text) {
+                schema::check_tree(&resource_type, &tree, location, &mut issues);
+            }
+        }
+        self.push(
+            resource_type,
+            version,
+            text.into(),
+            location,
+            bundle_shell,
+            issues,
+        );
+    }
+
+    pub(crate) fn resources_len(&self) -> usize {
+        self.resources.len()
+    }
+
+    pub(crate) fn take_message(&mut self) -> u32 {
+        let m = self.next_message;
+        self.next_message += 1;
+        m
+    }
+
+    pub(crate) fn insert_shell_at(&mut self, index: usize) {
+        // `push` appended the shell after its entries; move it before them.
+        if let Some(shell) = self.resources.pop() {
+            self.resources
+                .insert(index.min(self.resources.len()), shell);
+        }
+    }
+
+    /// Reads one resource: `tree`, parsed from `text`, which starts at file offset `base`.
+    fn object(&mut self, text: &str, tree: &Spanned<'_>, base: usize) {
+        let offset = base + tree.start;
+        let rt = tree.get("resourceType").and_then(Spanned::as_str);
+        let Some((rt, version)) = self.check_type(rt.as_deref(), offset) else {
+            return;
+        };
+        let message = self.take_message();
+        let location = self.location(Some(message), offset);
+        if rt == "Bundle" && version.is_none() {
+            self.bundle(text, tree, base, rt, location);
+            return;
+        }
+        let mut issues = Vec::new();
+        if version.is_none() {
+            let declared = tree.get("fhirVersion").and_then(Spanned::as_str);
+            issues.extend(declared_version(&rt, declared.as_deref(), location));
+            schema::check_tree(&rt, tree, location, &mut issues);
+        }
+        let own = text.get(tree.start..tree.end).unwrap_or_default();
+        self.push_text(rt, version, own.into(), location, false, true, issues);
+    }
+
+    /// A Bundle: its entry resources are read as resources of their own; the shell gets
+    /// a text of its members without them.
+    fn bundle(
+        &mut self,
+        text: &str,
+        tree: &Spanned<'_>,
+        base: usize,
+        rt: String,
+        location: Location,
+    ) {
+        let first_entry = self.resources.len();
+        let response_bundle = matches!(
+            tree.get("type").and_then(Spanned::as_str).as_deref(),
+            Some("batch-response" | "transaction-response")
+        );
+        let raw = |v: &Spanned<'_>| text.get(v.start..v.end).unwrap_or("null");
+        let Node::Object(members) = &tree.node else {
+            return;
+        };
+        let mut shell = String::with_capacity(256);
+        let mut issues = Vec::new();
+        shell.push('{');
+        for (i, (key, v)) in members.iter().enumerate() {
+            if i > 0 {
+                shell.push(',');
+            }
+            push_key(&mut shell, key);
+            let Node::Array(entries) = &v.node else {
+                shell.push_str(raw(v));
+                continue;
+            };
+            if key != "entry" {
+                shell.push_str(raw(v));
+                continue;
+            }
+            shell.push('[');
+            for (j, entry) in entries.iter().enumerate() {
+                if j > 0 {
+                    shell.push(',');
+                }
+                let Node::Object(entry_members) = &entry.node else {
+                    shell.push_str(raw(entry)); // the schema check reports it
+                    continue;
+                };
+                let mut has_resource = false;
+                let mut first = true;
+                shell.push('{');
+                for (ek, ev) in entry_members {
+                    if ek == "resource" && matches!(ev.node, Node::Object(_)) {
+                        has_resource = true;
+                        self.object(text, ev, base);
+                        continue;
+                    }
+                    if !first {
+                        shell.push(',');
+                    }
+                    first = false;
+                    push_key(&mut shell, ek);
+                    shell.push_str(raw(ev));
+                }
+                shell.push('}');
+                let method = entry
+                    .get("request")
+                    .and_then(|r| r.get("method"))
+                    .and_then(Spanned::as_str);
+                let no_body = matches!(method.as_deref(), Some("GET" | "HEAD" | "DELETE"));
+                if !has_resource && !response_bundle && !no_body {
+                    let loc = self.location(location.message, base + entry.start);
+                    issues.push(Issue::new(
+                        IssueCode::FhirEntryWithoutResource,
+                        loc,
+                        format!("Bundle.entry[{j}] has no resource"),
+                    ));
+                }
+            }
+            shell.push(']');
+        }
+        shell.push('}');
+        if let Ok(tree) = lite::parse(&shell) {
+            schema::check_tree(&rt, &tree, location, &mut issues);
+        }
+        self.push(rt, None, shell.into(), location, true, issues);
+        self.insert_shell_at(first_entry);
+    }
+}
+
+/// Conformance resources say which FHIR version they are for (`fhirVersion`); one that
+/// names another version than 4.0.x is a resource of that version.
+fn declared_version(rt: &str, declared: Option<&str>, location: Location) -> Option<Issue> {
+    let v = declared?;
+    let declares = matches!(
+        rt,
+        "CapabilityStatement" | "StructureDefinition" | "ImplementationGuide"
+    );
+    if !declares || v.starts_with("4.0") {
+        return None;
+    }
+    // A version code is short; anything else is not quoted.
+    let shown = if v.len() <= 16
+        && v.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
+    {
+        v
+    } else {
+        "another version"
+    };
+    let detail = format!("{rt}.fhirVersion declares {shown}, not R4 (4.0.x)");
+    Some(Issue::new(IssueCode::FhirWrongVersion, location, detail))
+}
+
+fn push_key(out: &mut String, key: &str) {
+    // A member name re-escaped (it was decoded); writing a str as JSON cannot fail.
+    out.push_str(&serde_json::to_string(key).unwrap_or_else(|_| "\"\"".to_owned()));
+    out.push(':');
+}
+
+/// Parses validated JSON text into a `serde_json::Value`, numbers as written.
+pub(crate) fn to_value(text: &str) -> Value {
+    let mut v = serde_json::from_str(text).unwrap_or(Value::Null);
+    restore_exponents(text, &mut v);
+    v
+}
+
+/// serde_json writes exponents its own way (`1E2` becomes `1e+2`) even with
+/// `arbitrary_precision`. Numbers must stay as written, so when the text has a number
+/// with an exponent, every number of the value is set back to its source text (the
+/// numbers of a value and of its text come in the same order; with a duplicate member
+/// name they may not, and then nothing is changed).
+fn restore_exponents(text: &str, v: &mut Value) {
+    let tokens = number_tokens(text.as_bytes());
+    if !tokens.iter().any(|t| t.contains(['e', 'E'])) {
+        return;
+    }
+    let mut numbers = Vec::new();
+    collect_numbers(v, &mut numbers);
+    if numbers.len() != tokens.len() {
+        return;
+    }
+    for (n, t) in numbers.into_iter().zip(tokens) {
+        *n = serde_json::Number::from_string_unchecked(t.to_owned());
+    }
+}
+
+fn collect_numbers<'v>(v: &'v mut Value, out: &mut Vec<&'v mut serde_json::Number>) {
+    match v {
+        Value::Number(n) => out.push(n),
+        Value::Array(a) => a.iter_mut().for_each(|x| collect_numbers(x, out)),
+        Value::Object(m) => m.values_mut().for_each(|x| collect_numbers(x, out)),
+        _ => {}
+    }
+}
+
+/// The number tokens of a well-formed JSON text, in order.
+fn number_tokens(b: &[u8]) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while let Some(j) = b.get(i..).and_then(|r| memchr::memchr2(b'"', b'\\', r)) {
+                    i += j;
+                    if b[i] == b'\\' {
+                        i += 2;
+                    } else {
+                        break;
+                    }
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                // ASCII only, so this is valid UTF-8.
+                out.push(std::str::from_utf8(&b[start..i]).unwrap_or("0"));
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
