@@ -126,6 +126,51 @@ fn serde_json_validate_ndjson(corpus: &[u8]) -> u64 {
     ok
 }
 
+/// ira's HL7 v2 reader: messages and segments found and checked, values not walked.
+fn ira_hl7_read(corpus: &[u8]) -> (u64, u64) {
+    let mut reader = ira::parse::hl7::read(corpus, ira::parse::FileId(0));
+    let (mut messages, mut segments) = (0u64, 0u64);
+    for m in reader.by_ref() {
+        messages += 1;
+        segments += m.segments().count() as u64;
+    }
+    (messages, segments)
+}
+
+/// ira's HL7 v2 reader and a walk of every leaf (path, raw value, location), summing
+/// value lengths and path fields so nothing is optimised away.
+fn ira_hl7_read_walk(corpus: &[u8]) -> (u64, u64) {
+    use ira::parse::model::{ElementPath, Sample};
+    let (mut items, mut acc) = (0u64, 0u64);
+    for m in ira::parse::hl7::read(corpus, ira::parse::FileId(0)) {
+        m.walk(&mut |item| {
+            items += 1;
+            acc += item.value.raw_len() as u64 + item.location.offset;
+            if let ElementPath::V2(p) = item.path {
+                acc += u64::from(p.component);
+            }
+        });
+    }
+    (items, acc)
+}
+
+/// ira's NDJSON reader into the document model, and a walk of every leaf.
+fn ira_fhir_ndjson_read_walk(corpus: &[u8]) -> (u64, u64) {
+    use ira::parse::model::{ElementPath, Sample};
+    let file = ira::parse::fhir::read_ndjson(corpus, ira::parse::FileId(0));
+    let (mut items, mut acc) = (0u64, 0u64);
+    for r in &file.resources {
+        r.walk(&mut |item| {
+            items += 1;
+            acc += item.value.raw_len() as u64;
+            if let ElementPath::Fhir(p) = item.path {
+                acc += p.len() as u64;
+            }
+        });
+    }
+    (items, acc)
+}
+
 fn hl7(c: &mut Criterion) {
     let corpus = hl7_corpus(&Hl7Options {
         seed: SEED,
@@ -147,9 +192,14 @@ fn hl7(c: &mut Criterion) {
     g.bench_function("memchr_all_delimiters", |b| {
         b.iter(|| black_box(split_all_delimiters(black_box(&corpus))))
     });
-    // ira rows: added when ira-parse's readers land
-    // (`ira_hl7_parse_walk`: read the same `corpus` with ira-parse's HL7 reader and walk
-    // every item, black_box-ing a count, under this same group and throughput.)
+    // ira: split into messages and segments, check them, no walk.
+    g.bench_function("ira_hl7_read", |b| {
+        b.iter(|| black_box(ira_hl7_read(black_box(&corpus))))
+    });
+    // ira: read and walk every leaf down to subcomponents, with its path and location.
+    g.bench_function("ira_hl7_read_walk", |b| {
+        b.iter(|| black_box(ira_hl7_read_walk(black_box(&corpus))))
+    });
     g.finish();
 }
 
@@ -168,9 +218,10 @@ fn fhir(c: &mut Criterion) {
     g.bench_function("serde_json_validate_ndjson", |b| {
         b.iter(|| black_box(serde_json_validate_ndjson(black_box(&corpus))))
     });
-    // ira rows: added when ira-parse's readers land
-    // (`ira_fhir_ndjson_walk`: read the same `corpus` with ira-parse's NDJSON reader and
-    // walk every item, black_box-ing a count, under this same group and throughput.)
+    // ira: read every line into the document model and walk every leaf with its path.
+    g.bench_function("ira_fhir_ndjson_read_walk", |b| {
+        b.iter(|| black_box(ira_fhir_ndjson_read_walk(black_box(&corpus))))
+    });
     g.finish();
 }
 

@@ -1,5 +1,7 @@
 //! End to end through the library facade, as an embedder would use it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 #[test]

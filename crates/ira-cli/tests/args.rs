@@ -1,6 +1,8 @@
 //! The binary's argument handling and exit codes. (End-to-end runs on the fixtures are in
 //! the workspace's `tests/`.)
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::Command;
 
 fn ira() -> Command {
@@ -34,7 +36,10 @@ fn a_missing_input_path_is_an_error_naming_it() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("ira: error: no/such/dir/feed.hl7:"), "{err}");
+    assert!(
+        err.starts_with("ira: error: no/such/dir/feed.hl7:"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "one line, no backtrace: {err}");
 }
 
@@ -56,7 +61,11 @@ fn out_file_is_written_and_no_temporary_is_left() {
         .arg(&sample)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();

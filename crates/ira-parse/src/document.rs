@@ -128,8 +128,9 @@ pub fn read_samples(
             {
                 sink.issue(issue);
             }
+            // The FHIR summary counts resources read; skipped ones come on top.
             Counts {
-                found: parsed.summary.resources,
+                found: parsed.summary.resources + parsed.summary.skipped,
                 damaged: parsed.summary.damaged + extra_damaged,
                 skipped: parsed.summary.skipped,
             }

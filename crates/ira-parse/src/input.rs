@@ -257,14 +257,38 @@ pub fn detect(bytes: &[u8], path: Option<&Path>) -> Format {
         return Format::FhirXml;
     }
     // HL7 v2 with leading damage (a binary blob, a stray header): look for a message
-    // start near the beginning.
+    // start near the beginning — `MSH` and a plausible delimiter declaration at the start
+    // of a line, so a script or a note that merely quotes a message is not taken for one.
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    if memchr::memmem::find(head, b"MSH|").is_some()
-        || memchr::memmem::find(head, b"\x0bMSH").is_some()
+    if memchr::memmem::find_iter(head, b"MSH")
+        .any(|i| at_line_start(head, i) && plausible_msh(&head[i..]))
     {
         return Format::Hl7v2;
     }
     Format::Unknown
+}
+
+fn at_line_start(bytes: &[u8], i: usize) -> bool {
+    i == 0 || matches!(bytes[i - 1], b'\r' | b'\n' | 0x0B)
+}
+
+/// `MSH`, a field separator, then 2 to 5 encoding characters closed by the field
+/// separator: punctuation only, all different.
+fn plausible_msh(at: &[u8]) -> bool {
+    let Some(&sep) = at.get(3) else {
+        return false;
+    };
+    if sep.is_ascii_alphanumeric() || sep.is_ascii_whitespace() || sep.is_ascii_control() {
+        return false;
+    }
+    let rest = &at[4..at.len().min(10)];
+    let Some(end) = rest.iter().position(|&c| c == sep) else {
+        return false;
+    };
+    let enc = &rest[..end];
+    (2..=5).contains(&enc.len())
+        && enc.iter().all(|c| c.is_ascii_punctuation())
+        && enc.iter().enumerate().all(|(k, c)| !enc[..k].contains(c))
 }
 
 fn skip_bom_and_space(bytes: &[u8]) -> &[u8] {
@@ -320,7 +344,14 @@ mod tests {
         assert_eq!(detect(b"\x0bMSH|^~\\&|A\x1c\r", None), Format::Hl7v2);
         assert_eq!(detect(b"FHS|^~\\&|\r", None), Format::Hl7v2);
         assert_eq!(detect(b"\xEF\xBB\xBF  BHS|^~\\&|\r", None), Format::Hl7v2);
-        assert_eq!(detect(b"junk\x00\x01MSH|^~\\&|", None), Format::Hl7v2);
+        assert_eq!(detect(b"junk\x00\x01\rMSH|^~\\&|", None), Format::Hl7v2);
+        assert_eq!(detect(b"junk\x00\x0bMSH|^~\\&|", None), Format::Hl7v2);
+        // A script that quotes a message is not a message.
+        assert_eq!(
+            detect(b"#!/usr/bin/env python3\nm = 'MSH|^~\\&|A'\n", None),
+            Format::Unknown
+        );
+        assert_eq!(detect(b"notes\nMSH is the header\n", None), Format::Unknown);
         assert_eq!(
             detect(b"{\n  \"resourceType\": \"Patient\"\n}\n", None),
             Format::FhirJson

@@ -1,6 +1,8 @@
 //! Whatever the bytes, reading them as any format and walking every sample never panics,
 //! and every sample's items carry locations inside the input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use ira_parse::document::{ReadOptions, SampleSink, read_samples};
@@ -34,7 +36,10 @@ impl SampleSink for Walker {
 
     fn issue(&mut self, issue: &Issue) {
         self.issues += 1;
-        assert!(issue.location.offset <= self.len, "issue offset past the end");
+        assert!(
+            issue.location.offset <= self.len,
+            "issue offset past the end"
+        );
     }
 }
 
@@ -108,9 +113,8 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
     leaf.prop_recursive(4, 64, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
-            proptest::collection::btree_map("[a-zA-Z_]{1,10}", inner, 0..6).prop_map(|m| {
-                serde_json::Value::Object(m.into_iter().collect())
-            }),
+            proptest::collection::btree_map("[a-zA-Z_]{1,10}", inner, 0..6)
+                .prop_map(|m| { serde_json::Value::Object(m.into_iter().collect()) }),
         ]
     })
 }

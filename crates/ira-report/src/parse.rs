@@ -55,7 +55,13 @@ pub fn text(overview: &Overview) -> String {
     if !overview.input_problems.is_empty() {
         out.push_str("inputs\n");
         for i in &overview.input_problems {
-            let _ = writeln!(out, "  {}[{}]: {}", severity_word(i.severity), i.code, i.detail);
+            let _ = writeln!(
+                out,
+                "  {}[{}]: {}",
+                severity_word(i.severity),
+                i.code,
+                i.detail
+            );
         }
     }
     let t = &overview.totals;
@@ -92,9 +98,19 @@ fn file_block(out: &mut String, f: &FileOverview) {
         let kinds: Vec<String> = f
             .kinds
             .iter()
-            .map(|k| match &k.version {
-                Some(v) => format!("{} v{} ×{}", k.kind, v, k.count),
-                None => format!("{} ×{}", k.kind, k.count),
+            .map(|k| {
+                let kind = if k.kind.is_empty() {
+                    "(no message type)"
+                } else {
+                    k.kind.as_str()
+                };
+                match k.version.as_deref() {
+                    Some(v) if v.starts_with(|c: char| c.is_ascii_digit()) => {
+                        format!("{kind} v{v} ×{}", k.count)
+                    }
+                    Some(v) => format!("{kind} ({v}) ×{}", k.count),
+                    None => format!("{kind} ×{}", k.count),
+                }
             })
             .collect();
         let _ = writeln!(out, "    {}", kinds.join(", "));
