@@ -669,3 +669,137 @@ fn push_index(path: &mut String, n: usize) {
     // Writing to a String cannot fail.
     let _ = write!(path, "[{n}]");
 }
+
+/// Differential tests: this parser must accept exactly the texts serde_json accepts, and
+/// read the same strings and numbers from them.
+#[cfg(test)]
+mod differential {
+    use proptest::prelude::*;
+
+    use super::{Node, Spanned, parse};
+
+    /// Collects leaves as text (`"s:…"` decoded strings, `"n:…"` numbers as written).
+    fn leaves(v: &Spanned<'_>, out: &mut Vec<String>) {
+        match &v.node {
+            Node::Object(m) => {
+                for (k, x) in m {
+                    out.push(format!("k:{k}"));
+                    leaves(x, out);
+                }
+            }
+            Node::Array(a) => a.iter().for_each(|x| leaves(x, out)),
+            Node::String(_) => out.push(format!("s:{}", v.as_str().unwrap_or_default())),
+            Node::Number(n) => out.push(format!("n:{n}")),
+            Node::Bool(b) => out.push(format!("b:{b}")),
+            Node::Null => out.push("null".to_owned()),
+        }
+    }
+
+    fn serde_leaves(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    out.push(format!("k:{k}"));
+                    serde_leaves(x, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| serde_leaves(x, out)),
+            serde_json::Value::String(s) => out.push(format!("s:{s}")),
+            // arbitrary_precision keeps the number's text, except that it normalises
+            // exponents; compare as f64 where the texts differ.
+            serde_json::Value::Number(n) => out.push(format!("n:{n}")),
+            serde_json::Value::Bool(b) => out.push(format!("b:{b}")),
+            serde_json::Value::Null => out.push("null".to_owned()),
+        }
+    }
+
+    fn same_number(a: &str, b: &str) -> bool {
+        a == b || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
+    }
+
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        let ours = parse(text);
+        let theirs = serde_json::from_str::<serde_json::Value>(text);
+        prop_assert_eq!(
+            ours.is_ok(),
+            theirs.is_ok(),
+            "acceptance differs on {:?}",
+            text
+        );
+        if let (Ok(o), Ok(t)) = (ours, theirs) {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            leaves(&o, &mut a);
+            serde_leaves(&t, &mut b);
+            // serde_json keeps the last of duplicate keys; compare only without them.
+            if a.len() == b.len() {
+                for (x, y) in a.iter().zip(&b) {
+                    match (x.strip_prefix("n:"), y.strip_prefix("n:")) {
+                        (Some(p), Some(q)) => prop_assert!(same_number(p, q), "{} vs {}", p, q),
+                        _ => prop_assert_eq!(x, y),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn token() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"a\"",
+            "\"\\u00e9\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\ud800\"",
+            "\"\\n\"",
+            "\"\\x\"",
+            "\"",
+            "1",
+            "-0",
+            "01",
+            "1.5",
+            "1e2",
+            "1E+2",
+            "-",
+            "1.",
+            ".5",
+            "true",
+            "false",
+            "null",
+            "nul",
+            " ",
+            "\n",
+            "\t",
+            "é",
+            "\u{1}",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn accepts_what_serde_json_accepts(tokens in prop::collection::vec(token(), 1..14)) {
+            check(&tokens.concat())?;
+        }
+
+        #[test]
+        fn agrees_on_mutations_of_valid_json(
+            v in prop::collection::vec(token(), 1..6),
+            at in 0usize..64,
+            byte in prop::sample::select(vec![b'"', b'\\', b',', b'}', b']', b'0', b'e', b' ']),
+        ) {
+            let base = format!("{{\"k\":[{}],\"n\":1.50,\"s\":\"x\\\"y\"}}", v.join(","));
+            let mut bytes = base.into_bytes();
+            let at = at.min(bytes.len());
+            bytes.insert(at, byte);
+            if let Ok(text) = String::from_utf8(bytes) {
+                check(&text)?;
+            }
+        }
+    }
+}
