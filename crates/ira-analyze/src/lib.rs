@@ -7,3 +7,4 @@
 
 pub mod map;
 pub mod overview;
+pub mod rules;

@@ -134,4 +134,15 @@ pub trait Sample {
 
     /// Calls `visit` for every non-empty leaf, in document order.
     fn walk(&self, visit: &mut dyn FnMut(&Item<'_>));
+
+    /// The HL7 v2 message behind this sample, for analysis that needs the message's
+    /// own structure (segment order, MSH fields, raw bytes).
+    fn as_v2(&self) -> Option<&crate::hl7::Message<'_>> {
+        None
+    }
+
+    /// The FHIR resource behind this sample.
+    fn as_fhir(&self) -> Option<&crate::fhir::Resource> {
+        None
+    }
 }

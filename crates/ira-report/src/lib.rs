@@ -5,3 +5,4 @@
 //! ([`parse::json`]).
 
 pub mod parse;
+pub mod rules;

@@ -145,6 +145,10 @@ impl Sample for Resource {
             visit,
         );
     }
+
+    fn as_fhir(&self) -> Option<&Resource> {
+        Some(self)
+    }
 }
 
 /// Base-R4 conformance checking of a resource beyond what the reader does itself

@@ -723,4 +723,8 @@ impl Sample for Message<'_> {
             }
         }
     }
+
+    fn as_v2(&self) -> Option<&Message<'_>> {
+        Some(self)
+    }
 }

@@ -1,0 +1,239 @@
+//! The gap-rule catalogue.
+//!
+//! Every rule has a stable id (`IRA401`) that is never reused, a name that names the
+//! risk (`message-structure-violation`), a default severity, a category, a
+//! patient-safety flag, and a doc: what it finds, why it matters at go-live, an example,
+//! how to fix it, references. Each rule lives in its own file, named after its id and
+//! name; `docs/RULES.md` is generated from these docs by `ira-report`.
+//!
+//! Id ranges by category: 1xx data loss, 2xx terminology, 3xx data quality,
+//! 4xx structure, 5xx compliance, 6xx patient safety.
+//!
+//! Rules of the first kind, [`SampleRule`]s, look at one sample at a time and record
+//! what they see in a [`Tally`] (counts and positions, never values). Tallies of files
+//! read in parallel merge in file order, so findings are the same whatever the thread
+//! count.
+
+mod engine;
+mod ira301_obx_value_type_mismatch;
+mod ira401_message_structure_violation;
+mod ira402_non_ascii_without_charset;
+mod structures;
+mod tally;
+
+use serde::Serialize;
+
+use ira_parse::model::Sample;
+
+pub use engine::{SampleRuleRun, run_sample_rules};
+pub use structures::{Slot, Structure, Syntax, Violation, structure_of, syntax};
+pub use tally::{Evidence, Finding, Tally, TallyKey};
+
+/// What kind of risk a rule finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Data in the source that will not reach the target.
+    DataLoss,
+    /// Harm to a patient is possible (wrong patient, wrong result, lost allergy).
+    PatientSafety,
+    /// Codes that the target will not understand.
+    Terminology,
+    /// Values that are malformed, ambiguous or imprecise.
+    DataQuality,
+    /// Message or resource structure the target rejects.
+    Structure,
+    /// Conformance to a profile or specification the target requires.
+    Compliance,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::DataLoss => "data-loss",
+            Category::PatientSafety => "patient-safety",
+            Category::Terminology => "terminology",
+            Category::DataQuality => "data-quality",
+            Category::Structure => "structure",
+            Category::Compliance => "compliance",
+        }
+    }
+}
+
+/// How bad a risk is for go-live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskSeverity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl RiskSeverity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskSeverity::Info => "info",
+            RiskSeverity::Low => "low",
+            RiskSeverity::Medium => "medium",
+            RiskSeverity::High => "high",
+            RiskSeverity::Critical => "critical",
+        }
+    }
+
+    /// One step lower, not below `Low` (an `Info` stays `Info`).
+    fn lower(self) -> Self {
+        match self {
+            RiskSeverity::Critical => RiskSeverity::High,
+            RiskSeverity::High => RiskSeverity::Medium,
+            RiskSeverity::Medium | RiskSeverity::Low => RiskSeverity::Low,
+            RiskSeverity::Info => RiskSeverity::Info,
+        }
+    }
+
+    /// The severity of a finding from the rule's default and the share of samples
+    /// affected: a problem in under 5% of samples is one step less severe, unless the
+    /// rule concerns patient safety (one wrong patient is one too many).
+    pub fn scaled(default: RiskSeverity, rate: f64, patient_safety: bool) -> RiskSeverity {
+        if patient_safety || rate >= 0.05 {
+            default
+        } else {
+            default.lower()
+        }
+    }
+}
+
+/// A rule's documentation, rendered into `docs/RULES.md` and `ira explain`.
+#[derive(Debug, Serialize)]
+pub struct RuleDoc {
+    /// What the rule finds.
+    pub what: &'static str,
+    /// Why it matters at go-live.
+    pub why: &'static str,
+    /// An example (synthetic), in the notation of the standard.
+    pub example: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+    /// Where the facts come from.
+    pub references: &'static [&'static str],
+}
+
+/// A rule's identity and documentation.
+#[derive(Debug, Serialize)]
+pub struct RuleMeta {
+    /// Stable id, never reused: `IRA401`.
+    pub id: &'static str,
+    /// A name that names the risk: `message-structure-violation`.
+    pub name: &'static str,
+    /// The risk in the words of a project plan.
+    pub title: &'static str,
+    pub category: Category,
+    pub severity: RiskSeverity,
+    pub patient_safety: bool,
+    pub doc: RuleDoc,
+}
+
+/// A rule that looks at one sample at a time.
+pub trait SampleRule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Looks at one sample (whose scope, e.g. `ADT_A01`, is given) and records what it
+    /// finds. Keys and details must never carry patient values.
+    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally);
+}
+
+static SAMPLE_RULES: &[&dyn SampleRule] = &[
+    &ira301_obx_value_type_mismatch::Rule,
+    &ira401_message_structure_violation::Rule,
+    &ira402_non_ascii_without_charset::Rule,
+];
+
+/// Every per-sample rule, in id order.
+pub fn sample_rules() -> &'static [&'static dyn SampleRule] {
+    SAMPLE_RULES
+}
+
+/// The metadata of every rule, in id order.
+pub fn all() -> Vec<&'static RuleMeta> {
+    let mut v: Vec<_> = SAMPLE_RULES.iter().map(|r| r.meta()).collect();
+    v.sort_by_key(|m| m.id);
+    v
+}
+
+/// The rule with this id (`IRA401`) or name (`message-structure-violation`).
+pub fn find(id_or_name: &str) -> Option<&'static RuleMeta> {
+    all()
+        .into_iter()
+        .find(|m| m.id.eq_ignore_ascii_case(id_or_name) || m.name == id_or_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_names_are_unique_well_formed_and_documented() {
+        let rules = all();
+        let mut ids = std::collections::BTreeSet::new();
+        let mut names = std::collections::BTreeSet::new();
+        for m in &rules {
+            assert!(ids.insert(m.id), "duplicate id {}", m.id);
+            assert!(names.insert(m.name), "duplicate name {}", m.name);
+            assert!(
+                m.id.len() == 6 && m.id.starts_with("IRA") && m.id[3..].parse::<u16>().is_ok(),
+                "{}",
+                m.id
+            );
+            let first = m.id.as_bytes()[3] - b'0';
+            let expected = match m.category {
+                Category::DataLoss => 1,
+                Category::Terminology => 2,
+                Category::DataQuality => 3,
+                Category::Structure => 4,
+                Category::Compliance => 5,
+                Category::PatientSafety => 6,
+            };
+            assert_eq!(
+                first, expected,
+                "{}: id range does not match its category",
+                m.id
+            );
+            assert!(
+                m.name
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c == b'-' || c.is_ascii_digit()),
+                "{}",
+                m.name
+            );
+            for (part, text) in [
+                ("what", m.doc.what),
+                ("why", m.doc.why),
+                ("example", m.doc.example),
+                ("fix", m.doc.fix),
+            ] {
+                assert!(text.trim().len() > 20, "{}: doc.{part} is too thin", m.id);
+            }
+            assert!(!m.doc.references.is_empty(), "{}: no references", m.id);
+        }
+        assert_eq!(
+            find("IRA401").map(|m| m.name),
+            Some("message-structure-violation")
+        );
+        assert_eq!(
+            find("message-structure-violation").map(|m| m.id),
+            Some("IRA401")
+        );
+        assert!(find("IRA999").is_none());
+    }
+
+    #[test]
+    fn severity_scales_down_for_rare_problems_except_patient_safety() {
+        use RiskSeverity::*;
+        assert_eq!(RiskSeverity::scaled(High, 0.5, false), High);
+        assert_eq!(RiskSeverity::scaled(High, 0.01, false), Medium);
+        assert_eq!(RiskSeverity::scaled(High, 0.01, true), High);
+        assert_eq!(RiskSeverity::scaled(Low, 0.01, false), Low);
+        assert_eq!(RiskSeverity::scaled(Info, 0.0, false), Info);
+    }
+}

@@ -1,0 +1,190 @@
+//! What rules record: counts of affected samples and a few positions, keyed by rule,
+//! scope, paths and a PHI-free detail. Tallies merge; merging in file order gives the
+//! same result whatever the thread count.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use ira_parse::Location;
+
+use super::{RiskSeverity, find};
+
+/// How many example locations a finding keeps.
+pub const MAX_EXAMPLES: usize = 3;
+
+/// What a finding is about. Every part is PHI-free: rule ids, message structures or
+/// resource types, element paths, and short details made of codes and names from the
+/// standards (`value type NM`, `PV1 before PID`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TallyKey {
+    pub rule: &'static str,
+    /// Message structure (`ADT_A01`), message kind, or resource type.
+    pub scope: String,
+    /// Source element path (`OBX-5`), if the finding has one.
+    pub source: Option<String>,
+    /// Target element path (`Observation.value[x]`), if the finding has one.
+    pub target: Option<String>,
+    /// What exactly, without values.
+    pub detail: String,
+}
+
+/// The evidence behind one key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// Samples affected.
+    pub affected: u64,
+    /// The first few locations, in (file, offset) order.
+    pub examples: Vec<Location>,
+}
+
+/// Everything the rules recorded over a set of samples.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    entries: BTreeMap<TallyKey, Evidence>,
+    /// Samples seen per scope: the denominators.
+    totals: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    /// Counts one sample of `scope` (the engine does this once per sample).
+    pub fn count_sample(&mut self, scope: &str) {
+        if let Some(n) = self.totals.get_mut(scope) {
+            *n += 1;
+        } else {
+            self.totals.insert(scope.to_owned(), 1);
+        }
+    }
+
+    /// Records that one sample is affected. A rule calls this at most once per sample
+    /// and key.
+    pub fn record(&mut self, key: TallyKey, at: Location) {
+        let e = self.entries.entry(key).or_default();
+        e.affected += 1;
+        push_example(&mut e.examples, at);
+    }
+
+    /// Adds `other` (a tally of later files) to this one.
+    pub fn merge(&mut self, other: Tally) {
+        for (scope, n) in other.totals {
+            *self.totals.entry(scope).or_default() += n;
+        }
+        for (key, ev) in other.entries {
+            let e = self.entries.entry(key).or_default();
+            e.affected += ev.affected;
+            for at in ev.examples {
+                push_example(&mut e.examples, at);
+            }
+        }
+    }
+
+    /// Samples seen in `scope`.
+    pub fn total(&self, scope: &str) -> u64 {
+        self.totals.get(scope).copied().unwrap_or(0)
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = (&TallyKey, &Evidence)> {
+        self.entries.iter()
+    }
+
+    /// The findings, sorted by rule, scope, source, target, detail.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.entries
+            .iter()
+            .map(|(key, ev)| {
+                let total = self.total(&key.scope).max(ev.affected);
+                let rate = if total == 0 {
+                    0.0
+                } else {
+                    ev.affected as f64 / total as f64
+                };
+                let meta = find(key.rule);
+                let severity = meta
+                    .map(|m| RiskSeverity::scaled(m.severity, rate, m.patient_safety))
+                    .unwrap_or(RiskSeverity::Info);
+                Finding {
+                    rule: key.rule,
+                    name: meta.map(|m| m.name).unwrap_or(""),
+                    severity,
+                    scope: key.scope.clone(),
+                    source: key.source.clone(),
+                    target: key.target.clone(),
+                    detail: key.detail.clone(),
+                    affected: ev.affected,
+                    total,
+                    examples: ev.examples.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Keeps the `MAX_EXAMPLES` smallest locations, so the result does not depend on the
+/// order in which samples or tallies arrive.
+fn push_example(examples: &mut Vec<Location>, at: Location) {
+    let key = |l: &Location| (l.file, l.offset, l.message);
+    match examples.binary_search_by_key(&key(&at), key) {
+        Ok(_) => {}
+        Err(i) if i < MAX_EXAMPLES => {
+            examples.insert(i, at);
+            examples.truncate(MAX_EXAMPLES);
+        }
+        Err(_) => {}
+    }
+}
+
+/// A gap found in the samples, with its evidence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub severity: RiskSeverity,
+    pub scope: String,
+    pub source: Option<String>,
+    pub target: Option<String>,
+    pub detail: String,
+    pub affected: u64,
+    pub total: u64,
+    pub examples: Vec<Location>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ira_parse::FileId;
+
+    fn key(detail: &str) -> TallyKey {
+        TallyKey {
+            rule: "IRA401",
+            scope: "ADT_A01".into(),
+            source: None,
+            target: None,
+            detail: detail.into(),
+        }
+    }
+
+    fn at(file: u32, offset: u64) -> Location {
+        Location::new(FileId(file), Some(1), offset, 1)
+    }
+
+    #[test]
+    fn merge_is_order_independent_and_keeps_the_first_examples() {
+        let mut a = Tally::default();
+        let mut b = Tally::default();
+        for (i, off) in [50u64, 10, 90, 30].into_iter().enumerate() {
+            let t = if i % 2 == 0 { &mut a } else { &mut b };
+            t.count_sample("ADT_A01");
+            t.record(key("x"), at(0, off));
+        }
+        let mut ab = a.clone();
+        ab.merge(b.clone());
+        let mut ba = b;
+        ba.merge(a);
+        assert_eq!(ab, ba);
+        let f = ab.findings();
+        assert_eq!(f.len(), 1);
+        assert_eq!((f[0].affected, f[0].total), (4, 4));
+        let offsets: Vec<u64> = f[0].examples.iter().map(|l| l.offset).collect();
+        assert_eq!(offsets, [10, 30, 50]);
+    }
+}

@@ -1,0 +1,109 @@
+//! Every rule has a fixture that fires (`fixtures/rules/<ID>/fires.*`) and one that must
+//! stay silent (`silent.*`); the findings on the firing one are snapshotted.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use ira_analyze::rules::{Finding, SampleRuleRun, all, sample_rules};
+use ira_parse::FileId;
+use ira_parse::document::{ReadOptions, read_samples};
+use ira_parse::input::{SourceFile, detect};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/rules")
+}
+
+fn fixture(id: &str, which: &str) -> PathBuf {
+    let dir = fixtures().join(id);
+    std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_stem().and_then(|s| s.to_str()) == Some(which))
+        .unwrap_or_else(|| panic!("{id}: no {which}.* fixture in {}", dir.display()))
+}
+
+fn findings(path: &Path) -> Vec<Finding> {
+    let bytes = std::fs::read(path).unwrap();
+    let file = SourceFile {
+        id: FileId(0),
+        path: path.to_owned(),
+        walked: false,
+    };
+    let mut run = SampleRuleRun::default();
+    read_samples(
+        &file,
+        detect(&bytes, Some(path)),
+        &bytes,
+        ReadOptions::default(),
+        &mut run,
+    );
+    run.tally.findings()
+}
+
+fn render(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let _ = write!(
+            s,
+            "{} {} [{}] {} {} -> {}: {}/{} samples; at",
+            f.rule,
+            f.severity.as_str(),
+            f.scope,
+            f.detail,
+            f.source.as_deref().unwrap_or("-"),
+            f.target.as_deref().unwrap_or("-"),
+            f.affected,
+            f.total,
+        );
+        for l in &f.examples {
+            let _ = write!(s, " m{}:l{}:b{}", l.message.unwrap_or(0), l.line, l.offset);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn every_rule_fires_on_its_fixture_and_stays_silent_on_the_other() {
+    let ids: Vec<&str> = sample_rules().iter().map(|r| r.meta().id).collect();
+    assert_eq!(ids.len(), all().len());
+    for id in ids {
+        let fired: Vec<Finding> = findings(&fixture(id, "fires"))
+            .into_iter()
+            .filter(|f| f.rule == id)
+            .collect();
+        assert!(!fired.is_empty(), "{id}: nothing found in fires.*");
+        insta::assert_snapshot!(format!("{id}_fires"), render(&fired));
+        let silent: Vec<Finding> = findings(&fixture(id, "silent"))
+            .into_iter()
+            .filter(|f| f.rule == id)
+            .collect();
+        assert!(
+            silent.is_empty(),
+            "{id}: silent.* fired:\n{}",
+            render(&silent)
+        );
+    }
+}
+
+#[test]
+fn findings_never_carry_sample_values() {
+    // Names, record numbers and result values of the fixtures never show in findings.
+    for id in ["IRA301", "IRA401", "IRA402"] {
+        let text = render(&findings(&fixture(id, "fires")));
+        for canary in [
+            "TESTPATIENT",
+            "MRN000",
+            "MÜLLER",
+            "JÖRG",
+            "DÉJÀ",
+            "pending",
+            "<5",
+            "5.4",
+        ] {
+            assert!(!text.contains(canary), "{id}: {canary} in\n{text}");
+        }
+    }
+}
