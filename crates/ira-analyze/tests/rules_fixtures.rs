@@ -15,13 +15,29 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/rules")
 }
 
-fn fixture(id: &str, which: &str) -> PathBuf {
+/// `fires*` or `silent*` files of a rule, sorted; at least one must exist.
+fn fixture_files(id: &str, which: &str) -> Vec<PathBuf> {
     let dir = fixtures().join(id);
-    std::fs::read_dir(&dir)
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_stem().and_then(|s| s.to_str()) == Some(which))
-        .unwrap_or_else(|| panic!("{id}: no {which}.* fixture in {}", dir.display()))
+        .filter(|p| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| s.starts_with(which))
+        })
+        .collect();
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "{id}: no {which}* fixture in {}",
+        dir.display()
+    );
+    files
+}
+
+fn stem(p: &Path) -> &str {
+    p.file_stem().and_then(|s| s.to_str()).unwrap()
 }
 
 fn findings(path: &Path) -> Vec<Finding> {
@@ -70,29 +86,42 @@ fn every_rule_fires_on_its_fixture_and_stays_silent_on_the_other() {
     let ids: Vec<&str> = sample_rules().iter().map(|r| r.meta().id).collect();
     assert_eq!(ids.len(), all().len());
     for id in ids {
-        let fired: Vec<Finding> = findings(&fixture(id, "fires"))
-            .into_iter()
-            .filter(|f| f.rule == id)
-            .collect();
-        assert!(!fired.is_empty(), "{id}: nothing found in fires.*");
-        insta::assert_snapshot!(format!("{id}_fires"), render(&fired));
-        let silent: Vec<Finding> = findings(&fixture(id, "silent"))
-            .into_iter()
-            .filter(|f| f.rule == id)
-            .collect();
-        assert!(
-            silent.is_empty(),
-            "{id}: silent.* fired:\n{}",
-            render(&silent)
-        );
+        for path in fixture_files(id, "fires") {
+            let fired: Vec<Finding> = findings(&path)
+                .into_iter()
+                .filter(|f| f.rule == id)
+                .collect();
+            assert!(
+                !fired.is_empty(),
+                "{id}: nothing found in {}",
+                path.display()
+            );
+            insta::assert_snapshot!(format!("{id}_{}", stem(&path)), render(&fired));
+        }
+        for path in fixture_files(id, "silent") {
+            let silent: Vec<Finding> = findings(&path)
+                .into_iter()
+                .filter(|f| f.rule == id)
+                .collect();
+            assert!(
+                silent.is_empty(),
+                "{id}: {} fired:\n{}",
+                path.display(),
+                render(&silent)
+            );
+        }
     }
 }
 
 #[test]
 fn findings_never_carry_sample_values() {
     // Names, record numbers and result values of the fixtures never show in findings.
-    for id in ["IRA301", "IRA401", "IRA402"] {
-        let text = render(&findings(&fixture(id, "fires")));
+    for path in sample_rules()
+        .iter()
+        .flat_map(|r| fixture_files(r.meta().id, "fires"))
+    {
+        let text = render(&findings(&path));
+        let id = path.display();
         for canary in [
             "TESTPATIENT",
             "MRN000",
@@ -100,6 +129,8 @@ fn findings_never_carry_sample_values() {
             "JÖRG",
             "DÉJÀ",
             "pending",
+            "NHS000",
+            "VN000",
             "<5",
             "5.4",
         ] {

@@ -4,6 +4,7 @@
 use ira_parse::hl7::{Delimiters, Segment};
 use ira_parse::model::Sample;
 
+use super::shapes::{is_date_time, is_number, is_time};
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
 
 pub(super) struct Rule;
@@ -130,26 +131,6 @@ fn first_component<'a>(v: &'a [u8], d: &Delimiters) -> &'a [u8] {
     v.split(|&b| b == d.component).next().unwrap_or_default()
 }
 
-/// HL7 NM: optional sign, digits, optional decimal point; leading and trailing spaces
-/// are tolerated by the standard.
-pub(crate) fn is_number(v: &[u8]) -> bool {
-    let v = v.trim_ascii();
-    let v = v
-        .strip_prefix(b"+")
-        .or_else(|| v.strip_prefix(b"-"))
-        .unwrap_or(v);
-    let mut digits = 0;
-    let mut points = 0;
-    for &b in v {
-        match b {
-            b'0'..=b'9' => digits += 1,
-            b'.' => points += 1,
-            _ => return false,
-        }
-    }
-    digits > 0 && points <= 1
-}
-
 /// SN: `[comparator]^num1[^separator/suffix^num2]`.
 fn is_structured_numeric(v: &[u8], d: &Delimiters) -> bool {
     let mut parts = v.split(|&b| b == d.component);
@@ -166,85 +147,9 @@ fn is_structured_numeric(v: &[u8], d: &Delimiters) -> bool {
         && !(num1.is_empty() && num2.is_empty())
 }
 
-/// DT/DTM/TS: `YYYY[MM[DD[HH[MM[SS[.S{1,4}]]]]]][+/-ZZZZ]`, at most `max_digits` digits
-/// before the fraction (8 for DT).
-pub(crate) fn is_date_time(v: &[u8], max_digits: usize) -> bool {
-    let (body, tz) = split_zone(v);
-    if !tz_ok(tz) || (max_digits == 8 && !tz.is_empty()) {
-        return false;
-    }
-    let (whole, frac) = match body.iter().position(|&b| b == b'.') {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    if !whole.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    if !matches!(whole.len(), 4 | 6 | 8 | 10 | 12 | 14) || whole.len() > max_digits {
-        return false;
-    }
-    if let Some(f) = frac {
-        if whole.len() != 14 || f.is_empty() || f.len() > 4 || !f.iter().all(u8::is_ascii_digit) {
-            return false;
-        }
-    }
-    let num = |a: usize, b: usize| -> u32 {
-        whole
-            .get(a..b)
-            .and_then(|s| std::str::from_utf8(s).ok())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
-    };
-    let in_range =
-        |a: usize, lo: u32, hi: u32| whole.len() < a + 2 || (lo..=hi).contains(&num(a, a + 2));
-    in_range(4, 1, 12)
-        && in_range(6, 1, 31)
-        && in_range(8, 0, 23)
-        && in_range(10, 0, 59)
-        && in_range(12, 0, 59)
-}
-
-/// TM: `HH[MM[SS[.S{1,4}]]][+/-ZZZZ]`.
-fn is_time(v: &[u8]) -> bool {
-    let (body, tz) = split_zone(v);
-    if !tz_ok(tz) {
-        return false;
-    }
-    let (whole, frac) = match body.iter().position(|&b| b == b'.') {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    matches!(whole.len(), 2 | 4 | 6)
-        && whole.iter().all(u8::is_ascii_digit)
-        && frac.is_none_or(|f| {
-            whole.len() == 6 && !f.is_empty() && f.len() <= 4 && f.iter().all(u8::is_ascii_digit)
-        })
-}
-
-fn split_zone(v: &[u8]) -> (&[u8], &[u8]) {
-    match v.iter().position(|&b| b == b'+' || b == b'-') {
-        Some(i) => (&v[..i], &v[i..]),
-        None => (v, &[]),
-    }
-}
-
-fn tz_ok(tz: &[u8]) -> bool {
-    tz.is_empty() || (tz.len() == 5 && tz[1..].iter().all(u8::is_ascii_digit))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers() {
-        for ok in ["5", "5.5", "-0.25", "+3", " 12 ", ".5", "5."] {
-            assert!(is_number(ok.as_bytes()), "{ok}");
-        }
-        for bad in ["<5", "pending", "5,5", "1.2.3", "", "-", "1e3", "5 mg"] {
-            assert!(!is_number(bad.as_bytes()), "{bad}");
-        }
-    }
 
     #[test]
     fn structured_numerics() {
@@ -254,39 +159,6 @@ mod tests {
         }
         for bad in ["5", "<5", "~^x", "<<^5", "^^-^"] {
             assert!(!is_structured_numeric(bad.as_bytes(), &d), "{bad}");
-        }
-    }
-
-    #[test]
-    fn dates_and_times() {
-        for ok in [
-            "2024",
-            "202402",
-            "20240229",
-            "202402291230",
-            "20240229123059.1234-0500",
-            "20240229123059+0100",
-        ] {
-            assert!(is_date_time(ok.as_bytes(), 24), "{ok}");
-        }
-        for bad in [
-            "24",
-            "2024-02-29",
-            "20241301",
-            "20240229 1230",
-            "20240229123059.",
-            "20240229123059+01",
-            "202402292512",
-        ] {
-            assert!(!is_date_time(bad.as_bytes(), 24), "{bad}");
-        }
-        assert!(is_date_time(b"20240229", 8));
-        assert!(!is_date_time(b"202402291230", 8));
-        for ok in ["12", "1230", "123059", "123059.5", "1230+0100"] {
-            assert!(is_time(ok.as_bytes()), "{ok}");
-        }
-        for bad in ["1", "12:30", "123059.12345", "x"] {
-            assert!(!is_time(bad.as_bytes()), "{bad}");
         }
     }
 }

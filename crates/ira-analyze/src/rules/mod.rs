@@ -16,10 +16,16 @@
 
 mod engine;
 mod ira301_obx_value_type_mismatch;
+mod ira302_timestamp_without_timezone;
+mod ira303_invalid_date_time;
 mod ira401_message_structure_violation;
 mod ira402_non_ascii_without_charset;
+mod ira601_identifier_without_authority;
+mod shapes;
 mod structures;
 mod tally;
+mod temporal;
+mod v2types;
 
 use serde::Serialize;
 
@@ -145,8 +151,11 @@ pub trait SampleRule: Send + Sync {
 
 static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira301_obx_value_type_mismatch::Rule,
+    &ira302_timestamp_without_timezone::Rule,
+    &ira303_invalid_date_time::Rule,
     &ira401_message_structure_violation::Rule,
     &ira402_non_ascii_without_charset::Rule,
+    &ira601_identifier_without_authority::Rule,
 ];
 
 /// Every per-sample rule, in id order.

@@ -1,0 +1,74 @@
+//! IRA303 invalid-date-time: HL7 v2 date and time values that are not valid DT, DTM/TS
+//! or TM.
+
+use ira_parse::model::Sample;
+
+use super::shapes::{is_date_time, is_time};
+use super::temporal::each_temporal;
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+
+pub(super) struct Rule;
+
+static META: RuleMeta = RuleMeta {
+    id: "IRA303",
+    name: "invalid-date-time",
+    title: "Dates and times that are not valid HL7 dates",
+    category: Category::DataQuality,
+    severity: RiskSeverity::High,
+    patient_safety: false,
+    doc: RuleDoc {
+        what: "Values in DT, DTM/TS and TM positions (by ira's map of each field and \
+               component) that do not have the HL7 shape: `YYYY[MM[DD[HH[MM[SS[.S]]]]]]` \
+               with an optional `+/-ZZZZ`, valid month, day and hour ranges; local \
+               formats such as `2024-03-01`, `01/03/2024` or `20240301 0930`.",
+        why: "A value that is not a valid date cannot become a FHIR date, dateTime or \
+              instant: the target rejects the resource or the interface drops the \
+              element. A birth date lost or mangled this way breaks patient matching; an \
+              observation or admission time lost breaks the clinical timeline.",
+        example: "`PID|1||...||TESTPATIENT^ALPHA||1980-01-01|F` — PID-7 is a DTM, the dashes \
+                  make it invalid; `OBR-7` `20240230` (30 February).",
+        fix: "Correct the format at the sending system or add an interface-engine \
+              transformation to the HL7 format; reject or queue values that cannot be \
+              parsed rather than dropping them silently.",
+        references: &[
+            "HL7 v2.5.1 chapter 2A: DT, DTM, TM, TS",
+            "FHIR R4 datatypes: date, dateTime, instant, time",
+        ],
+    },
+};
+
+impl SampleRule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+        let Some(msg) = sample.as_v2() else {
+            return;
+        };
+        let mut found: Vec<(String, &'static str, Option<String>, ira_parse::Location)> =
+            Vec::new();
+        each_temporal(msg, &mut |kind, raw, path, pos, at| {
+            let ok = match kind {
+                "DT" => is_date_time(raw, 8),
+                "TM" => is_time(raw),
+                _ => is_date_time(raw, 24),
+            };
+            if !ok && !found.iter().any(|(p, _, _, _)| *p == path) {
+                found.push((path, kind, pos.target.clone(), at));
+            }
+        });
+        for (path, kind, target, at) in found {
+            tally.record(
+                TallyKey {
+                    rule: META.id,
+                    scope: scope.to_owned(),
+                    source: Some(path),
+                    target,
+                    detail: format!("not a valid {kind}"),
+                },
+                at,
+            );
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! IRA601 identifier-without-authority: identifiers that do not say who issued them.
+
+use ira_parse::model::{ElementPath, Sample, V2Path};
+
+use super::v2types;
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+
+pub(super) struct Rule;
+
+static META: RuleMeta = RuleMeta {
+    id: "IRA601",
+    name: "identifier-without-authority",
+    title: "Patient and visit identifiers without an issuing authority",
+    category: Category::PatientSafety,
+    severity: RiskSeverity::High,
+    patient_safety: true,
+    doc: RuleDoc {
+        what: "HL7 v2 identifiers (every CX field: PID-3, PID-2, PID-4, PID-18, PV1-19, \
+               MRG-1, …) whose ID number is valued but whose assigning authority (CX.4) or \
+               identifier type code (CX.5) is empty; FHIR identifiers with a value and no \
+               `system`.",
+        why: "FHIR matches patients on `Identifier.system` + `value`; the V2-to-FHIR map \
+              builds the system from CX.4 and the type from CX.5. A number without its \
+              authority cannot be told apart from the same number issued by another \
+              facility or another numbering scheme (MRN, visit, account): records merge \
+              into the wrong patient, or the target creates duplicates.",
+        example: "`PID|1||123456^^^^MR||...` — CX.4 empty: 123456 of which hospital? \
+                  `PID|1||123456^^^GOODHOSP||...` — CX.5 empty: an MRN or a visit number?",
+        fix: "Have the sender fill CX.4 (a namespace, and ideally an OID or URI in HD.2/HD.3) \
+              and CX.5 from table 0203, or have the interface engine assign them per \
+              sending facility; agree with the target team the `Identifier.system` URI of \
+              each authority and record it in the spec's map overrides.",
+        references: &[
+            "HL7 v2.5.1 chapter 2A, CX extended composite ID (CX.4 assigning authority, CX.5 identifier type code)",
+            "HL7 V2-to-FHIR IG, datatype map CX[Identifier]",
+            "FHIR R4 Identifier: system, value",
+        ],
+    },
+};
+
+impl SampleRule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+        let mut found: Vec<(String, Option<String>, &'static str, ira_parse::Location)> =
+            Vec::new();
+        let mut note = |source: String,
+                        target: Option<String>,
+                        detail: &'static str,
+                        at: ira_parse::Location| {
+            if !found
+                .iter()
+                .any(|(s, _, d, _)| *s == source && *d == detail)
+            {
+                found.push((source, target, detail, at));
+            }
+        };
+        if let Some(msg) = sample.as_v2() {
+            let d = msg.encoding().delimiters;
+            for seg in msg.segments() {
+                let Ok(id) = <[u8; 3]>::try_from(seg.name()) else {
+                    continue;
+                };
+                for (n, raw) in seg.fields() {
+                    if raw.is_empty() {
+                        continue;
+                    }
+                    let path = V2Path::field(id, n);
+                    if v2types::field(&path).is_none_or(|p| p.v2_type != "CX") {
+                        continue;
+                    }
+                    // The FHIR element each missing component would have fed.
+                    let target = |c: u16| {
+                        v2types::position(&V2Path {
+                            component: c,
+                            ..path
+                        })
+                        .and_then(|p| p.target.clone())
+                    };
+                    for rep in raw.split(|&b| b == d.repetition) {
+                        let comps: Vec<&[u8]> = rep.split(|&b| b == d.component).collect();
+                        // `""` is HL7's explicit null, not a value.
+                        let valued =
+                            |i: usize| comps.get(i).is_some_and(|c| !c.is_empty() && *c != b"\"\"");
+                        if !valued(0) {
+                            continue;
+                        }
+                        if !valued(3) {
+                            note(
+                                format!("{path}.4"),
+                                target(4),
+                                "identifier without assigning authority (CX.4)",
+                                seg.location(),
+                            );
+                        }
+                        if !valued(4) {
+                            note(
+                                format!("{path}.5"),
+                                target(5),
+                                "identifier without identifier type code (CX.5)",
+                                seg.location(),
+                            );
+                        }
+                    }
+                }
+            }
+        } else if sample.as_fhir().is_some() {
+            // identifier[i] prefixes that have a value, and those that have a system.
+            let mut valued: Vec<(String, String, ira_parse::Location)> = Vec::new();
+            let mut with_system: Vec<String> = Vec::new();
+            sample.walk(&mut |item| {
+                let ElementPath::Fhir(p) = item.path else {
+                    return;
+                };
+                let Some(i) = p.rfind(".identifier[") else {
+                    return;
+                };
+                let Some(close) = p[i..].find(']') else {
+                    return;
+                };
+                let prefix = &p[..i + close + 1];
+                match &p[i + close + 1..] {
+                    ".value" => {
+                        valued.push((prefix.to_owned(), strip_indexes(prefix), item.location))
+                    }
+                    ".system" => with_system.push(prefix.to_owned()),
+                    _ => {}
+                }
+            });
+            for (prefix, schema, at) in valued {
+                if !with_system.contains(&prefix) {
+                    note(
+                        format!("{schema}.system"),
+                        None,
+                        "identifier without system",
+                        at,
+                    );
+                }
+            }
+        }
+        for (source, target, detail, at) in found {
+            tally.record(
+                TallyKey {
+                    rule: META.id,
+                    scope: scope.to_owned(),
+                    source: Some(source),
+                    target,
+                    detail: detail.to_owned(),
+                },
+                at,
+            );
+        }
+    }
+}
+
+/// `Patient.identifier[0]` → `Patient.identifier`.
+fn strip_indexes(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut depth = 0;
+    for c in p.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}

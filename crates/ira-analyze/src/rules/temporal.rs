@@ -1,0 +1,38 @@
+//! Shared walk for the rules on HL7 v2 dates and times: every leaf whose map datatype
+//! is DT, DTM, TS or TM, with its raw value.
+
+use ira_parse::Location;
+use ira_parse::hl7::Message;
+use ira_parse::model::{ElementPath, Sample, TypeHint, Value};
+
+use super::v2types::{Position, position};
+
+/// What [`each_temporal`] calls for each leaf: `(kind, raw, path key, position, location)`.
+pub type TemporalVisit<'f> =
+    dyn FnMut(&'static str, &[u8], String, &'static Position, Location) + 'f;
+
+/// Calls `f(kind, raw, path key, position, location)` for every temporal leaf, where
+/// `kind` is `DT`, `DTM` or `TM` (a TS is read as its DTM).
+pub fn each_temporal(msg: &Message<'_>, f: &mut TemporalVisit<'_>) {
+    msg.walk(&mut |item| {
+        let ElementPath::V2(p) = item.path else {
+            return;
+        };
+        if item.hint == TypeHint::Null {
+            return;
+        }
+        let Some(pos) = position(&p) else {
+            return;
+        };
+        let kind = match pos.v2_type.as_str() {
+            "DT" => "DT",
+            "DTM" | "TS" => "DTM",
+            "TM" => "TM",
+            _ => return,
+        };
+        let Value::V2 { raw, .. } = item.value else {
+            return;
+        };
+        f(kind, raw, p.schema_key().to_string(), pos, item.location);
+    });
+}
