@@ -15,6 +15,8 @@
 //! count.
 
 mod engine;
+mod ira101_source_without_target;
+mod ira201_code_not_in_vocabulary;
 mod ira301_obx_value_type_mismatch;
 mod ira302_timestamp_without_timezone;
 mod ira303_invalid_date_time;
@@ -150,6 +152,8 @@ pub trait SampleRule: Send + Sync {
 }
 
 static SAMPLE_RULES: &[&dyn SampleRule] = &[
+    &ira101_source_without_target::Rule,
+    &ira201_code_not_in_vocabulary::Rule,
     &ira301_obx_value_type_mismatch::Rule,
     &ira302_timestamp_without_timezone::Rule,
     &ira303_invalid_date_time::Rule,

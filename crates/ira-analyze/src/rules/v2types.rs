@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use ira_parse::model::V2Path;
 
-use crate::map::Map;
+use crate::map::{Condition, Map, V2Ref};
 
 /// What the map says about one position.
 #[derive(Debug)]
@@ -15,6 +15,8 @@ pub struct Position {
     pub v2_type: String,
     /// The FHIR element the position feeds, when the map has one (`Patient.birthDate`).
     pub target: Option<String>,
+    /// The vocabulary map that translates its codes (`AdministrativeSex`), if any.
+    pub vocabulary: Option<String>,
 }
 
 type Key = ([u8; 3], u16, u16);
@@ -36,13 +38,7 @@ fn build(map: &Map) -> HashMap<Key, Position> {
                 continue;
             }
             let path = V2Path::field(id, row.field);
-            out.insert(
-                field_key,
-                Position {
-                    v2_type: row.v2_type.clone(),
-                    target: first_target(map, &path),
-                },
-            );
+            out.insert(field_key, position_of(map, &path, &row.v2_type));
             if let Some(dt) = map.datatype(&row.v2_type) {
                 for c in dt.rows() {
                     let key = (id, row.field, c.component);
@@ -53,13 +49,7 @@ fn build(map: &Map) -> HashMap<Key, Position> {
                         component: c.component,
                         ..path
                     };
-                    out.insert(
-                        key,
-                        Position {
-                            v2_type: c.v2_type.clone(),
-                            target: first_target(map, &path),
-                        },
-                    );
+                    out.insert(key, position_of(map, &path, &c.v2_type));
                 }
             }
         }
@@ -67,11 +57,13 @@ fn build(map: &Map) -> HashMap<Key, Position> {
     out
 }
 
-fn first_target(map: &Map, path: &V2Path) -> Option<String> {
-    map.targets(path)
-        .into_iter()
-        .find(|t| t.assigned.is_none())
-        .map(|t| t.path)
+fn position_of(map: &Map, path: &V2Path, v2_type: &str) -> Position {
+    let target = map.targets(path).into_iter().find(|t| t.assigned.is_none());
+    Position {
+        v2_type: v2_type.to_owned(),
+        vocabulary: target.as_ref().and_then(|t| t.vocabulary.clone()),
+        target: target.map(|t| t.path),
+    }
 }
 
 /// The datatype and target of the leaf at `path`. A field not split into components
@@ -87,6 +79,39 @@ pub fn position(path: &V2Path) -> Option<&'static Position> {
         };
     }
     t.get(&(path.segment, path.field, path.component))
+}
+
+/// True when a condition of the map reads this field (OBX-2 decides how OBX-5 maps):
+/// the field is consumed by the mapping even without a target of its own.
+pub fn decides_mapping(path: &V2Path) -> bool {
+    static USED: OnceLock<std::collections::HashSet<([u8; 3], u16)>> = OnceLock::new();
+    USED.get_or_init(|| {
+        let mut used = std::collections::HashSet::new();
+        for seg in Map::builtin().segments() {
+            for row in seg.rows() {
+                if let Some(c) = &row.rule.condition {
+                    collect(c, &mut used);
+                }
+            }
+        }
+        used
+    })
+    .contains(&(path.segment, path.field))
+}
+
+fn collect(c: &Condition, used: &mut std::collections::HashSet<([u8; 3], u16)>) {
+    match c {
+        Condition::IfValued(r)
+        | Condition::IfNotValued(r)
+        | Condition::IfIn(r, _)
+        | Condition::IfNotIn(r, _) => {
+            if let V2Ref::Path(p) = r {
+                used.insert((p.segment, p.field));
+            }
+        }
+        Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| collect(c, used)),
+        Condition::Other(_) => {}
+    }
 }
 
 /// The datatype and target of the whole field of `path` (`PID-3`: CX →
@@ -116,5 +141,10 @@ mod tests {
         let p = position(&V2Path::parse("PID-3.4").unwrap()).unwrap();
         assert_eq!(p.v2_type, "HD");
         assert!(position(&V2Path::parse("ZZZ-1").unwrap()).is_none());
+        assert!(decides_mapping(&V2Path::parse("OBX-2").unwrap()));
+        assert!(!decides_mapping(&V2Path::parse("PID-8").unwrap()));
+        let p = position(&V2Path::parse("PID-8").unwrap()).unwrap();
+        assert_eq!(p.target.as_deref(), Some("Patient.gender"));
+        assert!(p.vocabulary.is_some());
     }
 }

@@ -1,0 +1,120 @@
+//! IRA201 code-not-in-vocabulary: coded values that the vocabulary map of their field
+//! does not translate.
+
+use ira_parse::model::{ElementPath, Sample, TypeHint};
+
+use super::v2types::position;
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use crate::map::Map;
+
+pub(super) struct Rule;
+
+static META: RuleMeta = RuleMeta {
+    id: "IRA201",
+    name: "code-not-in-vocabulary",
+    title: "Local codes with no mapping to the target's code system",
+    category: Category::Terminology,
+    severity: RiskSeverity::High,
+    patient_safety: false,
+    doc: RuleDoc {
+        what: "Values of coded HL7 v2 positions (those the V2-to-FHIR map translates with a \
+               vocabulary map: administrative sex, marital status, patient class, \
+               admission type, relationship, abnormal flags, result status, value type, \
+               identifier type…) that the vocabulary map does not contain, or contains \
+               without a FHIR equivalent — counted per code. Only codes of coded fields \
+               are shown; anything longer than 20 characters or containing spaces is \
+               described by its length, never quoted.",
+        why: "A code the target cannot translate is dropped, replaced by a default, or \
+              rejected (a required binding). A local patient class `Z` or a result status \
+              `Q` then silently changes meaning: an inpatient becomes an outpatient, a \
+              preliminary result looks final.",
+        example: "`PV1|1|Z|...` — PV1-2 `Z` is not in the PatientClass map (table 0004): \
+                  'code Z not in PatientClass[EncounterClass]'.",
+        fix: "Add the local codes to the spec's `[[code_maps]]` (or a FHIR ConceptMap) with \
+              the target's code for each, or have the sender use the standard table.",
+        references: &[
+            "HL7 V2-to-FHIR IG, vocabulary maps",
+            "HL7 v2.5.1 tables 0001, 0002, 0004, 0007, 0063, 0078, 0085, 0125, 0203",
+        ],
+    },
+};
+
+impl SampleRule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+        let Some(msg) = sample.as_v2() else {
+            return;
+        };
+        let map = Map::builtin();
+        let mut found: Vec<(String, Option<String>, String, ira_parse::Location)> = Vec::new();
+        msg.walk(&mut |item| {
+            let ElementPath::V2(p) = item.path else {
+                return;
+            };
+            if item.hint == TypeHint::Null || p.subcomponent > 1 {
+                return;
+            }
+            let Some(pos) = position(&p) else {
+                return;
+            };
+            let Some(vocab) = pos.vocabulary.as_deref().and_then(|v| map.vocabulary(v)) else {
+                return;
+            };
+            // Only code positions: the display text or the coding system of a coded
+            // element is not a code of the vocabulary.
+            let target = pos.target.as_deref().unwrap_or_default();
+            if vocab.is_target_only()
+                || [".display", ".text", ".system", ".version"]
+                    .iter()
+                    .any(|s| target.ends_with(s))
+            {
+                return;
+            }
+            let code = item.value.text();
+            let code = code.trim();
+            let detail = match vocab.entry(code) {
+                None => format!("code {} not in {}", show(code), vocab.name),
+                Some(_) if vocab.lookup(code).is_none() => {
+                    format!(
+                        "code {} has no FHIR equivalent in {}",
+                        show(code),
+                        vocab.name
+                    )
+                }
+                Some(_) => return,
+            };
+            let source = p.schema_key().to_string();
+            if !found
+                .iter()
+                .any(|(s, _, d, _)| *s == source && *d == detail)
+            {
+                found.push((source, pos.target.clone(), detail, item.location));
+            }
+        });
+        for (source, target, detail, at) in found {
+            tally.record(
+                TallyKey {
+                    rule: META.id,
+                    scope: scope.to_owned(),
+                    source: Some(source),
+                    target,
+                    detail,
+                },
+                at,
+            );
+        }
+    }
+}
+
+/// A code as shown in a finding: quoted when it looks like a code, otherwise only its
+/// length (a coded field holding free text must not leak it).
+fn show(code: &str) -> String {
+    if code.len() <= 20 && !code.contains(char::is_whitespace) && !code.is_empty() {
+        format!("`{code}`")
+    } else {
+        format!("(a value of {} characters)", code.chars().count())
+    }
+}
