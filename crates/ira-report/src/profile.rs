@@ -135,8 +135,8 @@ fn group_block(out: &mut String, g: &Group, options: TextOptions) {
         .max(4);
     let _ = writeln!(
         out,
-        "  {:<width$}  {:>7}  {:>4}  {:>5}  {:>15}  {}",
-        "path", "present", "reps", "max/s", "len min/p95/max", "datatypes and codes"
+        "  {:<width$}  {:>7}  {:>4}  {:>5}  {:>15}  datatypes and codes",
+        "path", "present", "reps", "max/s", "len min/p95/max"
     );
     for (key, p) in &g.paths {
         let lens = if p.length.count == 0 {
