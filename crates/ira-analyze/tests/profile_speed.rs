@@ -18,13 +18,13 @@ fn measure(name: &str, files: &[(String, Vec<u8>)]) {
             .unwrap();
         let t = Instant::now();
         let p = pool.install(|| {
-            files
-                .par_iter()
-                .map(|(n, b)| profile_bytes(n, b))
-                .reduce(Profile::default, |mut a, b| {
+            files.par_iter().map(|(n, b)| profile_bytes(n, b)).reduce(
+                Profile::default,
+                |mut a, b| {
                     a.merge(b);
                     a
-                })
+                },
+            )
         });
         let s = t.elapsed().as_secs_f64();
         println!(
@@ -37,7 +37,12 @@ fn measure(name: &str, files: &[(String, Vec<u8>)]) {
     }
 }
 
-fn chunks(bytes: &[u8], n: usize, start: impl Fn(&[u8], usize) -> bool, ext: &str) -> Vec<(String, Vec<u8>)> {
+fn chunks(
+    bytes: &[u8],
+    n: usize,
+    start: impl Fn(&[u8], usize) -> bool,
+    ext: &str,
+) -> Vec<(String, Vec<u8>)> {
     let step = bytes.len() / n;
     let mut out = Vec::new();
     let mut from = 0;
@@ -45,14 +50,20 @@ fn chunks(bytes: &[u8], n: usize, start: impl Fn(&[u8], usize) -> bool, ext: &st
     while i < bytes.len() {
         match (i..bytes.len()).find(|&j| start(bytes, j)) {
             Some(j) => {
-                out.push((format!("corpus/part-{:02}.{ext}", out.len()), bytes[from..j].to_vec()));
+                out.push((
+                    format!("corpus/part-{:02}.{ext}", out.len()),
+                    bytes[from..j].to_vec(),
+                ));
                 from = j;
                 i = j + step;
             }
             None => break,
         }
     }
-    out.push((format!("corpus/part-{:02}.{ext}", out.len()), bytes[from..].to_vec()));
+    out.push((
+        format!("corpus/part-{:02}.{ext}", out.len()),
+        bytes[from..].to_vec(),
+    ));
     out
 }
 
@@ -66,8 +77,16 @@ fn profile_throughput() {
     });
     measure(
         "hl7v2",
-        &chunks(&hl7, 16, |b, j| b[j..].starts_with(b"MSH") && b[j - 1] == b'\n', "hl7"),
+        &chunks(
+            &hl7,
+            16,
+            |b, j| b[j..].starts_with(b"MSH") && b[j - 1] == b'\n',
+            "hl7",
+        ),
     );
     let fhir = fhir_ndjson(1, 64 << 20);
-    measure("fhir ndjson", &chunks(&fhir, 16, |b, j| b[j - 1] == b'\n', "ndjson"));
+    measure(
+        "fhir ndjson",
+        &chunks(&fhir, 16, |b, j| b[j - 1] == b'\n', "ndjson"),
+    );
 }

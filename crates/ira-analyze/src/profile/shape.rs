@@ -8,6 +8,27 @@
 //! and become `?` otherwise. `01/02/1960` → `99/99/9999`, `pending` → `a`, `<5` → `<9`.
 //! A pattern holds no letters of the value and at most the count of its digits.
 
+use std::borrow::Cow;
+
+#[derive(Clone, Copy)]
+enum Tz {
+    Z,
+    Offset,
+}
+
+/// A v2 date-time class with its timezone offset.
+fn with_offset(class: &'static str) -> &'static str {
+    match class {
+        "YYYY" => "YYYY+ZZZZ",
+        "YYYYMM" => "YYYYMM+ZZZZ",
+        "YYYYMMDD" => "YYYYMMDD+ZZZZ",
+        "YYYYMMDDHH" => "YYYYMMDDHH+ZZZZ",
+        "YYYYMMDDHHMM" => "YYYYMMDDHHMM+ZZZZ",
+        "YYYYMMDDHHMMSS" => "YYYYMMDDHHMMSS+ZZZZ",
+        _ => "YYYYMMDDHHMMSS.S+ZZZZ",
+    }
+}
+
 /// The longest pattern kept, in characters; longer ones end with `…`.
 const PATTERN_MAX: usize = 24;
 
@@ -59,16 +80,16 @@ pub fn pattern(s: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shape {
     /// The shape class: a precision name for valid values, `invalid <pattern>` else.
-    pub class: String,
+    pub class: Cow<'static, str>,
     pub valid: bool,
     /// For date-time types: whether a timezone offset is present.
     pub timezone: Option<bool>,
 }
 
 impl Shape {
-    fn valid(class: &str, timezone: Option<bool>) -> Self {
+    fn valid(class: &'static str, timezone: Option<bool>) -> Self {
         Self {
-            class: class.to_owned(),
+            class: Cow::Borrowed(class),
             valid: true,
             timezone,
         }
@@ -76,7 +97,7 @@ impl Shape {
 
     fn invalid(value: &str) -> Self {
         Self {
-            class: format!("invalid {}", pattern(value)),
+            class: Cow::Owned(format!("invalid {}", pattern(value))),
             valid: false,
             timezone: None,
         }
@@ -143,7 +164,7 @@ pub fn v2_datetime(value: &str, date_only: bool) -> Shape {
         return Shape::valid(class, None);
     }
     match tz {
-        Some(_) => Shape::valid(&format!("{class}+ZZZZ"), Some(true)),
+        Some(_) => Shape::valid(with_offset(class), Some(true)),
         None => Shape::valid(class, Some(false)),
     }
 }
@@ -236,7 +257,7 @@ pub fn fhir_datetime(value: &str, ty: FhirTime) -> Shape {
     }
     let tz_class = match tz {
         None => None,
-        Some(b"Z") => Some("Z"),
+        Some(b"Z") => Some(Tz::Z),
         Some(t)
             if t.len() == 6
                 && t[3] == b':'
@@ -245,23 +266,24 @@ pub fn fhir_datetime(value: &str, ty: FhirTime) -> Shape {
                 && num(&t[1..3]) <= 14
                 && num(&t[4..]) <= 59 =>
         {
-            Some("+zz:zz")
+            Some(Tz::Offset)
         }
         Some(_) => return Shape::invalid(value),
     };
-    let base = if frac.is_some() {
-        "YYYY-MM-DDThh:mm:ss.s"
-    } else {
-        "YYYY-MM-DDThh:mm:ss"
-    };
-    match tz_class {
+    let frac = frac.is_some();
+    let class = match (tz_class, frac) {
         // FHIR: "if hours and minutes are specified, a timezone SHALL be populated".
-        None => Shape {
-            class: format!("invalid {base}"),
-            valid: false,
-            timezone: Some(false),
-        },
-        Some(z) => Shape::valid(&format!("{base}{z}"), Some(true)),
+        (None, false) => "invalid YYYY-MM-DDThh:mm:ss",
+        (None, true) => "invalid YYYY-MM-DDThh:mm:ss.s",
+        (Some(Tz::Z), false) => "YYYY-MM-DDThh:mm:ssZ",
+        (Some(Tz::Z), true) => "YYYY-MM-DDThh:mm:ss.sZ",
+        (Some(Tz::Offset), false) => "YYYY-MM-DDThh:mm:ss+zz:zz",
+        (Some(Tz::Offset), true) => "YYYY-MM-DDThh:mm:ss.s+zz:zz",
+    };
+    Shape {
+        class: Cow::Borrowed(class),
+        valid: tz_class.is_some(),
+        timezone: Some(tz_class.is_some()),
     }
 }
 
@@ -342,7 +364,7 @@ mod tests {
         assert_eq!(c("20240210101500").timezone, Some(false));
         let s = c("20240210075900+0100");
         assert_eq!(
-            (s.class.as_str(), s.valid, s.timezone),
+            (s.class.as_ref(), s.valid, s.timezone),
             ("YYYYMMDDHHMMSS+ZZZZ", true, Some(true))
         );
         assert_eq!(c("20240210101500.1234-0500").class, "YYYYMMDDHHMMSS.S+ZZZZ");
@@ -380,7 +402,7 @@ mod tests {
         assert_eq!(fhir_datetime("1960-01", DateTime).class, "YYYY-MM");
         let s = fhir_datetime("2024-02-10T07:59:00+01:00", DateTime);
         assert_eq!(
-            (s.class.as_str(), s.timezone),
+            (s.class.as_ref(), s.timezone),
             ("YYYY-MM-DDThh:mm:ss+zz:zz", Some(true))
         );
         let s = fhir_datetime("2024-02-10T07:59:00.123Z", Instant);
