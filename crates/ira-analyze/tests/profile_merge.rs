@@ -168,3 +168,24 @@ proptest! {
         prop_assert_eq!(tree_merge(&shuffled, &cuts), reference);
     }
 }
+
+#[test]
+fn huge_counts_in_a_loaded_profile_saturate_instead_of_overflowing() {
+    let mut p = parts()[0].clone();
+    for g in p.groups.values_mut() {
+        g.samples = u64::MAX;
+        for path in g.paths.values_mut() {
+            path.samples = u64::MAX;
+            path.length.count = u64::MAX;
+            for n in path.length.histogram.values_mut() {
+                *n = u64::MAX;
+            }
+        }
+    }
+    let text = serde_json::to_string(&p).unwrap();
+    let mut a: Profile = serde_json::from_str(&text).unwrap();
+    a.merge(serde_json::from_str(&text).unwrap());
+    let g = a.groups.values().next().unwrap();
+    assert_eq!(g.samples, u64::MAX);
+    assert!(g.paths.values().all(|p| p.length.p95 <= p.length.max));
+}

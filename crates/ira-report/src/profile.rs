@@ -221,7 +221,7 @@ fn percent(n: u64, of: u64) -> String {
     if n >= of {
         return "100%".to_owned();
     }
-    let p = n * 100 / of;
+    let p = n.saturating_mul(100) / of;
     if p == 0 && n > 0 {
         "<1%".to_owned()
     } else {

@@ -138,9 +138,10 @@ impl Group {
 
     /// Adds `other` (a group with the same key).
     pub fn merge(&mut self, other: Group) {
-        self.samples += other.samples;
+        self.samples = self.samples.saturating_add(other.samples);
         for (k, n) in other.kinds {
-            *self.kinds.entry(k).or_default() += n;
+            let c = self.kinds.entry(k).or_default();
+            *c = c.saturating_add(n);
         }
         for (k, p) in other.paths {
             match self.paths.get_mut(&k) {
@@ -167,8 +168,8 @@ impl Profile {
     /// Adds `other`. Associative and commutative: any order and grouping of merges gives
     /// the same profile.
     pub fn merge(&mut self, other: Profile) {
-        self.files += other.files;
-        self.samples += other.samples;
+        self.files = self.files.saturating_add(other.files);
+        self.samples = self.samples.saturating_add(other.samples);
         for (k, g) in other.groups {
             match self.groups.get_mut(&k) {
                 Some(mine) => mine.merge(g),

@@ -72,9 +72,10 @@ impl LengthStats {
             self.min = self.min.min(other.min);
             self.max = self.max.max(other.max);
         }
-        self.count += other.count;
+        self.count = self.count.saturating_add(other.count);
         for (&k, &n) in &other.histogram {
-            *self.histogram.entry(k).or_default() += n;
+            let c = self.histogram.entry(k).or_default();
+            *c = c.saturating_add(n);
         }
         self.finish();
     }
@@ -89,10 +90,10 @@ impl LengthStats {
         if self.count == 0 {
             return 0;
         }
-        let rank = (self.count * pct).div_ceil(100).max(1);
-        let mut seen = 0;
+        let rank = self.count.saturating_mul(pct).div_ceil(100).max(1);
+        let mut seen = 0u64;
         for (&k, &n) in &self.histogram {
-            seen += n;
+            seen = seen.saturating_add(n);
             if seen >= rank {
                 return k.min(self.max);
             }
@@ -124,7 +125,7 @@ pub fn merge_locations(into: &mut Vec<SeenAt>, other: Vec<SeenAt>) {
 /// Returns whether keys were dropped.
 fn capped_add(map: &mut BTreeMap<String, u64>, key: &str, n: u64, cap: usize) -> bool {
     if let Some(c) = map.get_mut(key) {
-        *c += n;
+        *c = c.saturating_add(n);
         return false;
     }
     if map.len() >= cap {
@@ -180,16 +181,17 @@ impl CodeStats {
     }
 
     pub fn merge(&mut self, other: &CodeStats) {
-        self.total += other.total;
-        self.too_long += other.too_long;
+        self.total = self.total.saturating_add(other.total);
+        self.too_long = self.too_long.saturating_add(other.too_long);
         self.over_cap |= other.over_cap;
         self.over_cap |= capped_merge(&mut self.values, &other.values, CODES_CAP);
     }
 
     /// Values counted in `total` but neither recorded nor too long (dropped by the cap).
     pub fn other(&self) -> u64 {
-        let kept: u64 = self.values.values().sum();
-        self.total.saturating_sub(kept + self.too_long)
+        let kept = self.values.values().fold(0u64, |a, &n| a.saturating_add(n));
+        self.total
+            .saturating_sub(kept.saturating_add(self.too_long))
     }
 
     /// The `n` most frequent codes: by count descending, then code ascending.
@@ -264,18 +266,18 @@ impl TypeStats {
     }
 
     pub fn merge(&mut self, other: &TypeStats) {
-        self.checked += other.checked;
-        self.invalid += other.invalid;
+        self.checked = self.checked.saturating_add(other.checked);
+        self.invalid = self.invalid.saturating_add(other.invalid);
         capped_merge(&mut self.shapes, &other.shapes, SHAPES_CAP);
         if let Some(o) = other.timezone {
             let t = self.timezone.get_or_insert_with(TimezoneCounts::default);
-            t.present += o.present;
-            t.absent += o.absent;
+            t.present = t.present.saturating_add(o.present);
+            t.absent = t.absent.saturating_add(o.absent);
         }
         if let Some(o) = other.table {
             let t = self.table.get_or_insert_with(TableCounts::default);
-            t.in_table += o.in_table;
-            t.not_in_table += o.not_in_table;
+            t.in_table = t.in_table.saturating_add(o.in_table);
+            t.not_in_table = t.not_in_table.saturating_add(o.not_in_table);
         }
     }
 }
@@ -314,12 +316,14 @@ fn is_zero(n: &u64) -> bool {
 
 impl PathProfile {
     pub fn merge(&mut self, other: PathProfile) {
-        self.samples += other.samples;
-        self.values += other.values;
+        self.samples = self.samples.saturating_add(other.samples);
+        self.values = self.values.saturating_add(other.values);
         self.max_per_sample = self.max_per_sample.max(other.max_per_sample);
         self.max_repetitions = self.max_repetitions.max(other.max_repetitions);
-        self.repeating_samples += other.repeating_samples;
-        self.nulls += other.nulls;
+        self.repeating_samples = self
+            .repeating_samples
+            .saturating_add(other.repeating_samples);
+        self.nulls = self.nulls.saturating_add(other.nulls);
         self.length.merge(&other.length);
         for (k, t) in &other.datatypes {
             match self.datatypes.get_mut(k) {
