@@ -134,3 +134,78 @@ fn fhir_bundle_groups_by_resource_type() {
     // Items are located at their own value in JSON.
     assert!(bd.first_seen[0].line > 1);
 }
+
+/// Every fixture, damaged ones included, profiles without panicking, and its statistics
+/// hold together.
+#[test]
+fn every_fixture_profiles_consistently() {
+    let root = format!("{}/../../fixtures", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for dir in ["v2", "fhir", "malformed"] {
+        let mut entries: Vec<_> = std::fs::read_dir(format!("{root}/{dir}"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let p = fixture(&format!("{dir}/{name}"));
+            seen += 1;
+            let group_samples: u64 = p.groups.values().map(|g| g.samples).sum();
+            assert_eq!(group_samples, p.samples, "{name}");
+            for g in p.groups.values() {
+                assert_eq!(g.kinds.values().sum::<u64>(), g.samples, "{name}");
+                for (k, s) in &g.paths {
+                    let ctx = format!("{name} {} {k}", g.name);
+                    assert!(s.samples >= 1 && s.samples <= g.samples, "{ctx}");
+                    assert!(
+                        s.values >= s.samples && s.max_per_sample <= s.values,
+                        "{ctx}"
+                    );
+                    assert!(s.max_repetitions >= 1, "{ctx}");
+                    assert_eq!(s.length.count + s.nulls, s.values, "{ctx}");
+                    if s.length.count > 0 {
+                        assert!(
+                            s.length.min <= s.length.p95 && s.length.p95 <= s.length.max,
+                            "{ctx}"
+                        );
+                    }
+                    assert!(!s.first_seen.is_empty() && s.first_seen.len() <= 3, "{ctx}");
+                    assert!(s.first_seen.windows(2).all(|w| w[0] <= w[1]), "{ctx}");
+                    for t in s.datatypes.values() {
+                        assert!(t.invalid <= t.checked && t.checked <= s.values, "{ctx}");
+                    }
+                }
+            }
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(serde_json::from_str::<Profile>(&json).unwrap(), p, "{name}");
+        }
+    }
+    assert!(seen > 30, "{seen} fixtures");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Damaged bytes are data: flipping, cutting or inserting bytes in a sample never
+    /// makes profiling panic.
+    #[test]
+    fn damaged_samples_never_panic(
+        which in 0usize..3,
+        edits in proptest::collection::vec((0usize..4096, proptest::prelude::any::<u8>(), 0u8..3), 1..12),
+    ) {
+        let rel = ["v2/oru_r01_v251.hl7", "v2/adt_v23_feed.hl7", "fhir/transaction-bundle.json"][which];
+        let mut bytes = std::fs::read(format!("{}/../../fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        for (at, b, op) in edits {
+            let at = at % (bytes.len() + 1);
+            match op {
+                0 if at < bytes.len() => bytes[at] = b,
+                1 => bytes.insert(at, b),
+                _ => bytes.truncate(at.max(1)),
+            }
+        }
+        let p = profile_bytes("damaged", &bytes);
+        let json = serde_json::to_string(&p).unwrap();
+        proptest::prop_assert_eq!(serde_json::from_str::<Profile>(&json).unwrap(), p);
+    }
+}
