@@ -73,8 +73,10 @@ pub fn from_json(text: &str) -> Result<Profile, LoadError> {
     })
 }
 
-/// The profile for a person: per group, one line per path with presence, repetitions,
-/// lengths, datatype problems and the number of distinct coded values.
+/// The profile for a person: per group, one line per path with presence (share of the
+/// group's samples), the highest repetition and the share of carrying samples in which it
+/// repeats, the most values in one sample, lengths, datatype problems and the number of
+/// distinct coded values.
 pub fn text(profile: &Profile, options: TextOptions) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -135,8 +137,8 @@ fn group_block(out: &mut String, g: &Group, options: TextOptions) {
         .max(4);
     let _ = writeln!(
         out,
-        "  {:<width$}  {:>7}  {:>4}  {:>5}  {:>15}  datatypes and codes",
-        "path", "present", "reps", "max/s", "len min/p95/max"
+        "  {:<width$}  {:>7}  {:>4}  {:>9}  {:>5}  {:>15}  datatypes and codes",
+        "path", "present", "reps", "repeating", "max/s", "len min/p95/max"
     );
     for (key, p) in &g.paths {
         let lens = if p.length.count == 0 {
@@ -164,10 +166,15 @@ fn group_block(out: &mut String, g: &Group, options: TextOptions) {
             notes.push(format!("{} null{}", p.nulls, plural(p.nulls)));
         }
         let line = format!(
-            "  {:<width$}  {:>7}  {:>4}  {:>5}  {:>15}  {}",
+            "  {:<width$}  {:>7}  {:>4}  {:>9}  {:>5}  {:>15}  {}",
             key.0,
             percent(p.samples, g.samples),
             reps,
+            if p.repeating_samples > 0 {
+                percent(p.repeating_samples, p.samples)
+            } else {
+                "-".to_owned()
+            },
             p.max_per_sample,
             lens,
             notes.join("; ")
