@@ -11,7 +11,7 @@ use ira_parse::input::{SourceFile, detect};
 use ira_parse::model::{ElementPath, Item, Sample, SampleInfo, Standard, TypeHint, V2Path};
 use ira_parse::{FileId, Issue};
 
-use super::stats::{LOCATIONS_KEPT, PathProfile, SeenAt};
+use super::stats::{CODE_MAX_CHARS, CodeStats, LOCATIONS_KEPT, PathProfile, SeenAt};
 use super::types::{self, Check, Leaf};
 use super::{Group, GroupStandard, PathKey, Profile};
 use crate::map::Map;
@@ -76,6 +76,16 @@ struct Slot {
     reps: u64,
     /// First locations in this file: (offset, line, message).
     first: Vec<(u64, u32, Option<u32>)>,
+    /// Coded values in this file (capped when the file is finished): a hash table is
+    /// cheaper per value than the capped ordered map.
+    codes: Option<FileCodes>,
+}
+
+#[derive(Default)]
+struct FileCodes {
+    total: u64,
+    too_long: u64,
+    counts: FastMap<Box<str>, u64>,
 }
 
 struct GroupBuild {
@@ -102,6 +112,7 @@ impl GroupBuild {
             in_sample: 0,
             reps: 0,
             first: Vec::new(),
+            codes: None,
         });
         self.slots.len() - 1
     }
@@ -191,7 +202,15 @@ impl GroupBuild {
             }
         }
         if leaf.coded {
-            s.prof.codes.get_or_insert_with(Default::default).add(&text);
+            let c = s.codes.get_or_insert_with(FileCodes::default);
+            c.total += 1;
+            if text.chars().count() > CODE_MAX_CHARS {
+                c.too_long += 1;
+            } else if let Some(n) = c.counts.get_mut(text.as_ref()) {
+                *n += 1;
+            } else {
+                c.counts.insert(text.as_ref().into(), 1);
+            }
         }
     }
 
@@ -215,6 +234,13 @@ impl GroupBuild {
             .into_iter()
             .map(|mut s| {
                 s.prof.length.finish();
+                if let Some(c) = s.codes {
+                    s.prof.codes = Some(CodeStats::from_counts(
+                        c.total,
+                        c.too_long,
+                        c.counts.into_iter().map(|(k, n)| (k.into_string(), n)),
+                    ));
+                }
                 s.prof.first_seen = s
                     .first
                     .into_iter()

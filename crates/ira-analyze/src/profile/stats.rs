@@ -180,6 +180,26 @@ impl CodeStats {
         self.over_cap |= capped_add(&mut self.values, code, 1, CODES_CAP);
     }
 
+    /// The statistics of `total` values of which `too_long` were too long and the others
+    /// are counted in `counts` (any order; the cap is applied here). Equal to adding the
+    /// values one by one.
+    pub fn from_counts(
+        total: u64,
+        too_long: u64,
+        counts: impl IntoIterator<Item = (String, u64)>,
+    ) -> CodeStats {
+        let mut all: Vec<(String, u64)> = counts.into_iter().collect();
+        all.sort_unstable();
+        let over_cap = all.len() > CODES_CAP;
+        all.truncate(CODES_CAP);
+        CodeStats {
+            total,
+            too_long,
+            over_cap,
+            values: all.into_iter().collect(),
+        }
+    }
+
     pub fn merge(&mut self, other: &CodeStats) {
         self.total = self.total.saturating_add(other.total);
         self.too_long = self.too_long.saturating_add(other.too_long);
@@ -410,6 +430,10 @@ mod tests {
         assert_eq!(c.values.keys().last().map(String::as_str), Some("C0999"));
         assert_eq!((c.total, c.too_long, c.other()), (1202, 1, 200));
         assert_eq!(c.top(2), [("C0000", 2), ("C0001", 1)]);
+        let mut counts: Vec<(String, u64)> = (0..1200).map(|i| (format!("C{i:04}"), 1)).collect();
+        counts[0].1 = 2;
+        counts.reverse();
+        assert_eq!(CodeStats::from_counts(1202, 1, counts), c);
 
         // Split in two halves: same result.
         let (mut a, mut b) = (CodeStats::default(), CodeStats::default());
