@@ -32,6 +32,10 @@ enum Command {
     /// Read samples and summarise their structure: files, messages per type and version,
     /// resources per type, and every issue with its position.
     Parse(ParseArgs),
+    /// Profile samples: per message structure and resource type, every path's presence,
+    /// repetitions, lengths, datatype conformance and coded values (never other values).
+    /// Or, with --merge, merge saved profiles.
+    Profile(ProfileArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -50,6 +54,35 @@ struct ParseArgs {
     no_conformance: bool,
 }
 
+#[derive(clap::Args, Debug)]
+struct ProfileArgs {
+    /// Files or directories of samples (walked recursively); with --merge, saved
+    /// profiles (JSON) to merge.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Merge saved profiles (written by `ira profile --format json`) instead of reading samples.
+    #[arg(long)]
+    merge: bool,
+    /// Output format [default: json with --out, else text].
+    #[arg(long, value_enum)]
+    format: Option<ProfileFormat>,
+    /// Text format: list the most frequent values of coded fields (codes only; never
+    /// other values).
+    #[arg(long)]
+    show_codes: bool,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ProfileFormat {
+    /// A table per group, for a person.
+    Text,
+    /// The profile itself (schema `ira.profile/1`): can be merged later with --merge.
+    Json,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
     /// For a person.
@@ -62,6 +95,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parse(args) => run_parse(&args),
+        Command::Profile(args) => run_profile(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,6 +120,38 @@ fn run_parse(args: &ParseArgs) -> Result<(), String> {
     let rendered = match args.format {
         OutputFormat::Text => ira_report::parse::text(&ov),
         OutputFormat::Json => ira_report::parse::json(&ov),
+    };
+    emit(&rendered, args.out.as_deref())
+}
+
+fn run_profile(args: &ProfileArgs) -> Result<(), String> {
+    let profile = if args.merge {
+        let mut merged = ira_analyze::profile::Profile::default();
+        for path in &args.paths {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            let p = ira_report::profile::from_json(&text)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            merged.merge(p);
+        }
+        merged
+    } else {
+        let discovery = input::discover(&args.paths).map_err(|e| e.to_string())?;
+        ira_analyze::profile::profile(&discovery, input::read_file)
+    };
+    let format = args.format.unwrap_or(if args.out.is_some() {
+        ProfileFormat::Json
+    } else {
+        ProfileFormat::Text
+    });
+    let rendered = match format {
+        ProfileFormat::Json => ira_report::profile::json(&profile),
+        ProfileFormat::Text => ira_report::profile::text(
+            &profile,
+            ira_report::profile::TextOptions {
+                show_codes: args.show_codes,
+            },
+        ),
     };
     emit(&rendered, args.out.as_deref())
 }

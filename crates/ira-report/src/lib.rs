@@ -2,7 +2,8 @@
 //! the CLI only picks one and writes the string where the user asked.
 //!
 //! So far: the structural overview of `ira parse`, as text ([`parse::text`]) and JSON
-//! ([`parse::json`]).
+//! ([`parse::json`]); sample profiles of `ira profile` ([`profile::text`], [`profile::json`]); the rule catalogue ([`rules`]).
 
 pub mod parse;
+pub mod profile;
 pub mod rules;

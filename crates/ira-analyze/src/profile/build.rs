@@ -1,0 +1,452 @@
+//! Building the profile of one file: a [`SampleSink`] that folds every item into per-path
+//! slots. Path keys and their datatype resolution are interned per group, so the hot path
+//! is a hash lookup and a few counters per item (plus decoding the value's text).
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::PathBuf;
+
+use ira_parse::document::{ReadOptions, SampleSink, read_samples};
+use ira_parse::input::{SourceFile, detect};
+use ira_parse::model::{ElementPath, Item, Sample, SampleInfo, Standard, TypeHint, V2Path};
+use ira_parse::{FileId, Issue};
+
+use super::stats::{CODE_MAX_CHARS, CodeStats, LOCATIONS_KEPT, PathProfile, SeenAt};
+use super::types::{self, Check, Leaf};
+use super::{Group, GroupStandard, PathKey, Profile};
+use crate::map::Map;
+
+/// A multiply-rotate hasher (as rustc's FxHash): keys are small (a `V2Path`, a FHIR
+/// path) and come from a per-file table, so SipHash's flood resistance buys nothing and
+/// would dominate the per-item cost.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
+/// One path of one group while a file is read.
+struct Slot {
+    key: String,
+    prof: PathProfile,
+    /// The sample that last touched the slot, and what it did there so far.
+    stamp: u64,
+    in_sample: u64,
+    reps: u64,
+    /// First locations in this file: (offset, line, message).
+    first: Vec<(u64, u32, Option<u32>)>,
+    /// Coded values in this file (capped when the file is finished): a hash table is
+    /// cheaper per value than the capped ordered map.
+    codes: Option<FileCodes>,
+}
+
+#[derive(Default)]
+struct FileCodes {
+    total: u64,
+    too_long: u64,
+    counts: FastMap<Box<str>, u64>,
+}
+
+struct GroupBuild {
+    standard: GroupStandard,
+    name: String,
+    version: Option<String>,
+    samples: u64,
+    kinds: BTreeMap<String, u64>,
+    slots: Vec<Slot>,
+    leaves: Vec<Leaf>,
+    /// v2: (schema path, OBX-5 type) → (slot, leaf).
+    v2: FastMap<(V2Path, Option<&'static str>), (usize, usize)>,
+    v2_slots: FastMap<V2Path, usize>,
+    /// FHIR: path without indexes → (slot, leaf).
+    fhir: FastMap<Box<str>, (usize, usize)>,
+}
+
+impl GroupBuild {
+    fn slot(&mut self, key: String) -> usize {
+        self.slots.push(Slot {
+            key,
+            prof: PathProfile::default(),
+            stamp: 0,
+            in_sample: 0,
+            reps: 0,
+            first: Vec::new(),
+            codes: None,
+        });
+        self.slots.len() - 1
+    }
+
+    fn v2_entry(&mut self, key: V2Path, obx: Option<&'static str>) -> (usize, usize) {
+        if let Some(&e) = self.v2.get(&(key, obx)) {
+            return e;
+        }
+        let slot = match self.v2_slots.get(&key) {
+            Some(&s) => s,
+            None => {
+                let s = self.slot(key.to_string());
+                self.v2_slots.insert(key, s);
+                s
+            }
+        };
+        self.leaves.push(types::v2_leaf(Map::builtin(), &key, obx));
+        let e = (slot, self.leaves.len() - 1);
+        self.v2.insert((key, obx), e);
+        e
+    }
+
+    fn fhir_entry(&mut self, key: &str) -> (usize, usize) {
+        if let Some(&e) = self.fhir.get(key) {
+            return e;
+        }
+        let slot = self.slot(key.to_owned());
+        self.leaves.push(types::fhir_leaf(key));
+        let e = (slot, self.leaves.len() - 1);
+        self.fhir.insert(key.into(), e);
+        e
+    }
+
+    fn record(
+        &mut self,
+        slot: usize,
+        leaf: usize,
+        item: &Item<'_>,
+        rep: u64,
+        sample: u64,
+        touched: &mut Vec<usize>,
+    ) {
+        let Some(s) = self.slots.get_mut(slot) else {
+            return;
+        };
+        if s.stamp != sample {
+            s.stamp = sample;
+            s.in_sample = 0;
+            s.reps = 0;
+            touched.push(slot);
+        }
+        s.in_sample += 1;
+        s.reps = s.reps.max(rep);
+        s.prof.values += 1;
+        let at = (
+            item.location.offset,
+            item.location.line,
+            item.location.message,
+        );
+        if s.first.len() < LOCATIONS_KEPT || s.first.last().is_some_and(|l| at < *l) {
+            let i = s.first.partition_point(|l| *l <= at);
+            s.first.insert(i, at);
+            s.first.truncate(LOCATIONS_KEPT);
+        }
+        if item.hint == TypeHint::Null {
+            s.prof.nulls += 1;
+            return;
+        }
+        let text = item.value.text();
+        s.prof.length.add(text.chars().count() as u64);
+        let Some(leaf) = self.leaves.get(leaf) else {
+            return;
+        };
+        match leaf.check {
+            Check::None => {}
+            Check::Table(codes) => {
+                if let Some(t) = type_stats(&mut s.prof, &leaf.type_key) {
+                    t.add_table(codes.contains(text.as_ref()));
+                }
+            }
+            _ => {
+                if let (Some(shape), Some(t)) =
+                    (leaf.shape(&text), type_stats(&mut s.prof, &leaf.type_key))
+                {
+                    t.add_shape(&shape.class, shape.valid, shape.timezone);
+                }
+            }
+        }
+        if leaf.coded {
+            let c = s.codes.get_or_insert_with(FileCodes::default);
+            c.total += 1;
+            if text.chars().count() > CODE_MAX_CHARS {
+                c.too_long += 1;
+            } else if let Some(n) = c.counts.get_mut(text.as_ref()) {
+                *n += 1;
+            } else {
+                c.counts.insert(text.as_ref().into(), 1);
+            }
+        }
+    }
+
+    fn end_sample(&mut self, touched: &mut Vec<usize>) {
+        for &i in touched.iter() {
+            if let Some(s) = self.slots.get_mut(i) {
+                s.prof.samples += 1;
+                s.prof.max_per_sample = s.prof.max_per_sample.max(s.in_sample);
+                s.prof.max_repetitions = s.prof.max_repetitions.max(s.reps);
+                if s.reps > 1 {
+                    s.prof.repeating_samples += 1;
+                }
+            }
+        }
+        touched.clear();
+    }
+
+    fn finish(self, file: &str) -> Group {
+        let paths = self
+            .slots
+            .into_iter()
+            .map(|mut s| {
+                s.prof.length.finish();
+                if let Some(c) = s.codes {
+                    s.prof.codes = Some(CodeStats::from_counts(
+                        c.total,
+                        c.too_long,
+                        c.counts.into_iter().map(|(k, n)| (k.into_string(), n)),
+                    ));
+                }
+                s.prof.first_seen = s
+                    .first
+                    .into_iter()
+                    .map(|(offset, line, message)| SeenAt {
+                        file: file.to_owned(),
+                        offset,
+                        line,
+                        message,
+                    })
+                    .collect();
+                (PathKey(s.key), s.prof)
+            })
+            .collect();
+        Group {
+            standard: self.standard,
+            name: self.name,
+            version: self.version,
+            samples: self.samples,
+            kinds: self.kinds,
+            paths,
+        }
+    }
+}
+
+/// The datatype statistics of `key`, allocating the key only the first time.
+fn type_stats<'a>(p: &'a mut PathProfile, key: &str) -> Option<&'a mut super::TypeStats> {
+    if !p.datatypes.contains_key(key) {
+        p.datatypes.insert(key.to_owned(), Default::default());
+    }
+    p.datatypes.get_mut(key)
+}
+
+/// Builds the profile of one file from the samples a reader hands it.
+pub struct FileProfiler {
+    file: String,
+    groups: Vec<GroupBuild>,
+    samples: u64,
+    touched: Vec<usize>,
+    /// FHIR path without indexes, reused.
+    buf: String,
+}
+
+impl std::fmt::Debug for FileProfiler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileProfiler")
+            .field("file", &self.file)
+            .field("groups", &self.groups.len())
+            .field("samples", &self.samples)
+            .finish()
+    }
+}
+
+impl FileProfiler {
+    /// A profiler for the file at `path` (the path string recorded in locations).
+    pub fn new(path: impl Into<String>) -> Self {
+        Self {
+            file: path.into(),
+            groups: Vec::new(),
+            samples: 0,
+            touched: Vec::new(),
+            buf: String::with_capacity(128),
+        }
+    }
+
+    fn group(&mut self, info: &SampleInfo<'_>) -> usize {
+        let standard = match info.standard {
+            Standard::V2 => GroupStandard::V2,
+            Standard::Fhir => GroupStandard::Fhir,
+        };
+        let name: &str = match (&info.standard, &info.structure) {
+            (Standard::V2, Some(s)) if !s.is_empty() => s,
+            _ => &info.kind,
+        };
+        let version = info.version.as_deref();
+        if let Some(i) = self.groups.iter().position(|g| {
+            g.standard == standard && g.name == name && g.version.as_deref() == version
+        }) {
+            return i;
+        }
+        self.groups.push(GroupBuild {
+            standard,
+            name: name.to_owned(),
+            version: version.map(str::to_owned),
+            samples: 0,
+            kinds: BTreeMap::new(),
+            slots: Vec::new(),
+            leaves: Vec::new(),
+            v2: FastMap::default(),
+            v2_slots: FastMap::default(),
+            fhir: FastMap::default(),
+        });
+        self.groups.len() - 1
+    }
+
+    /// The profile of what was read (one file).
+    pub fn finish(self) -> Profile {
+        let file = self.file;
+        let mut groups = BTreeMap::new();
+        for g in self.groups {
+            let g = g.finish(&file);
+            groups.insert(g.key(), g);
+        }
+        Profile {
+            files: 1,
+            samples: self.samples,
+            groups,
+        }
+    }
+}
+
+/// Writes `path` without array indexes into `buf`; returns the innermost index + 1 (the
+/// repetition of the innermost array level), 1 when the path has no index.
+fn strip_indexes(path: &str, buf: &mut String) -> u64 {
+    buf.clear();
+    let mut last = 1;
+    let mut rest = path;
+    while let Some(i) = rest.find('[') {
+        buf.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let end = after.find(']').unwrap_or(after.len());
+        last = after[..end].parse::<u64>().map_or(1, |n| n + 1);
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    buf.push_str(rest);
+    last
+}
+
+impl SampleSink for FileProfiler {
+    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
+        let info = sample.info();
+        let gi = self.group(&info);
+        self.samples += 1;
+        let stamp = self.samples;
+        let Self {
+            groups,
+            touched,
+            buf,
+            ..
+        } = self;
+        let Some(group) = groups.get_mut(gi) else {
+            return;
+        };
+        group.samples += 1;
+        match group.kinds.get_mut(info.kind.as_ref()) {
+            Some(n) => *n += 1,
+            None => {
+                group.kinds.insert(info.kind.into_owned(), 1);
+            }
+        }
+        // OBX-5 is typed by OBX-2 of the same OBX: (occurrence, type).
+        let mut obx: (u32, Option<&'static str>) = (0, None);
+        sample.walk(&mut |item| match item.path {
+            ElementPath::V2(p) => {
+                if p.segment == *b"OBX" && p.field == 2 && p.repetition == 1 && p.component <= 1 {
+                    obx = (p.occurrence, types::obx_value_type(&item.value.text()));
+                }
+                let ot = if p.segment == *b"OBX" && p.field == 5 && obx.0 == p.occurrence {
+                    obx.1
+                } else {
+                    None
+                };
+                let (slot, leaf) = group.v2_entry(p.schema_key(), ot);
+                group.record(slot, leaf, item, u64::from(p.repetition), stamp, touched);
+            }
+            ElementPath::Fhir(p) => {
+                let rep = strip_indexes(p, buf);
+                let (slot, leaf) = group.fhir_entry(buf);
+                group.record(slot, leaf, item, rep, stamp, touched);
+            }
+        });
+        group.end_sample(touched);
+    }
+
+    fn issue(&mut self, _issue: &Issue) {}
+}
+
+/// The profile of one file's bytes (format detected by content).
+pub fn profile_file(file: &SourceFile, bytes: &[u8]) -> Profile {
+    let format = detect(bytes, Some(&file.path));
+    let mut p = FileProfiler::new(file.path.display().to_string());
+    read_samples(file, format, bytes, ReadOptions::default(), &mut p);
+    p.finish()
+}
+
+/// The profile of in-memory bytes standing for a file at `path` (tests, embedders).
+pub fn profile_bytes(path: &str, bytes: &[u8]) -> Profile {
+    let file = SourceFile {
+        id: FileId(0),
+        path: PathBuf::from(path),
+        walked: false,
+    };
+    profile_file(&file, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_indexes_and_returns_the_innermost_repetition() {
+        let mut b = String::new();
+        assert_eq!(strip_indexes("Patient.name[0].given[2]", &mut b), 3);
+        assert_eq!(b, "Patient.name.given");
+        assert_eq!(strip_indexes("Patient.birthDate", &mut b), 1);
+        assert_eq!(b, "Patient.birthDate");
+        assert_eq!(strip_indexes("Patient.identifier[1].system", &mut b), 2);
+        assert_eq!(b, "Patient.identifier.system");
+    }
+}
