@@ -67,23 +67,26 @@ fn oru_obx5_is_typed_by_obx2() {
 }
 
 #[test]
-fn adt_v23_feed_groups_by_message_type_and_counts_repetitions() {
+fn adt_v23_feed_groups_by_structure_and_counts_repetitions() {
     let p = fixture("v2/adt_v23_feed.hl7");
-    // v2.3 messages without MSH-9.3 group by message type.
+    // v2.3 messages without MSH-9.3 group by the structure the standard assigns to
+    // their trigger (A01, A04, A08 → ADT_A01; A03 → ADT_A03), as the rules do.
     let names: Vec<&str> = p.groups.values().map(|g| g.name.as_str()).collect();
-    assert!(
-        names.contains(&"ADT^A01") && names.contains(&"ADT^A04"),
-        "{names:?}"
+    assert_eq!(names, ["ADT_A01", "ADT_A03"], "{names:?}");
+    let a04 = group(&p, "ADT_A01");
+    assert_eq!(
+        a04.kinds.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["ADT^A01", "ADT^A04", "ADT^A08"]
     );
-    let a04 = group(&p, "ADT^A04");
     assert_eq!(a04.version.as_deref(), Some("2.3"));
     let pid3 = path(a04, "PID-3.1");
     assert_eq!((pid3.max_repetitions, pid3.repeating_samples), (2, 1));
-    assert_eq!(pid3.values, 2);
+    // One identifier in the A01 and the A08, two in the A04.
+    assert_eq!(pid3.values, 4);
     let auth = path(a04, "PID-3.4").codes.as_ref().unwrap();
     assert_eq!(auth.values.keys().collect::<Vec<_>>(), ["GOODHOSP", "NHS"]);
     // Z-segments: unknown to the map, shape statistics only.
-    let a01 = group(&p, "ADT^A01");
+    let a01 = group(&p, "ADT_A01");
     let zpi = path(a01, "ZPI-2.1");
     assert!(zpi.codes.is_none() && zpi.datatypes.is_empty());
     assert_eq!(zpi.length.max, 3);

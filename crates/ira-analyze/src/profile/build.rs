@@ -310,10 +310,10 @@ impl FileProfiler {
             Standard::V2 => GroupStandard::V2,
             Standard::Fhir => GroupStandard::Fhir,
         };
-        let name: &str = match (&info.standard, &info.structure) {
-            (Standard::V2, Some(s)) if !s.is_empty() => s,
-            _ => &info.kind,
-        };
+        // The same grouping as the rules: the declared structure, else the one the
+        // standard assigns to the trigger (v2.3 feeds leave MSH-9.3 empty), else the kind.
+        let structure = crate::rules::structure_of(info);
+        let name: &str = structure.name.as_deref().unwrap_or(&info.kind);
         let version = info.version.as_deref();
         if let Some(i) = self.groups.iter().position(|g| {
             g.standard == standard && g.name == name && g.version.as_deref() == version
