@@ -7,3 +7,5 @@
 
 pub mod map;
 pub mod overview;
+pub mod spec;
+pub mod target;
