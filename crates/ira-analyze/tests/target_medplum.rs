@@ -6,6 +6,8 @@
 //! and returns (a plain `cargo test` on a machine without the package). Set: every file
 //! must be there and load, or the test fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use ira_analyze::target::{
