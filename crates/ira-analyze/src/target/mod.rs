@@ -21,6 +21,7 @@ mod structure;
 mod terminology;
 mod usage;
 
+pub(crate) use artifacts::resources as artifacts_resources;
 pub use artifacts::{Artifacts, LoadError};
 pub use primitive::{PrimitiveProblem, check_primitive};
 pub use requirements::{ElementRequirements, Fact, ProfileElement, Requirements, Source};
