@@ -331,7 +331,11 @@ impl Spec {
                 line,
                 column,
                 key,
-                message: e.message().trim().to_string(),
+                // serde names Rust types; the spec's readers know TOML's.
+                message: e
+                    .message()
+                    .trim()
+                    .replace("expected u32", "expected an integer of 0 or more"),
             }
         })
     }
