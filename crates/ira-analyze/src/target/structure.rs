@@ -58,6 +58,54 @@ pub struct ElementConstraint {
     pub in_differential: bool,
 }
 
+impl ElementConstraint {
+    /// One line: `Patient.gender 1..1 MS code binding=Required(http://…)`, with
+    /// `fixed[Uri]=…` / `pattern[…]=…` as compact JSON. A cardinality half the profile
+    /// does not state (taken from the base) is in parentheses: `1..(1)`.
+    pub fn summary(&self) -> String {
+        let half = |v: String, stated: bool| if stated { v } else { format!("({v})") };
+        let max = self.max.map_or("*".to_string(), |m| m.to_string());
+        let mut s = format!(
+            "{} {}..{}",
+            self.id,
+            half(self.min.to_string(), self.min_stated),
+            half(max, self.max_stated)
+        );
+        if self.must_support {
+            s.push_str(" MS");
+        }
+        if !self.types.is_empty() {
+            let types: Vec<String> = self
+                .types
+                .iter()
+                .map(|t| {
+                    if t.target_profiles.is_empty() {
+                        t.code.clone()
+                    } else {
+                        format!("{}({})", t.code, t.target_profiles.join("|"))
+                    }
+                })
+                .collect();
+            s.push(' ');
+            s.push_str(&types.join(","));
+        }
+        if let Some((t, v)) = &self.fixed {
+            s.push_str(&format!(" fixed[{t}]={v}"));
+        }
+        if let Some((t, v)) = &self.pattern {
+            s.push_str(&format!(" pattern[{t}]={v}"));
+        }
+        if let Some(b) = &self.binding {
+            s.push_str(&format!(
+                " binding={:?}({})",
+                b.strength,
+                b.value_set.as_deref().unwrap_or("-")
+            ));
+        }
+        s
+    }
+}
+
 /// A terminology binding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Binding {
@@ -125,6 +173,32 @@ impl StructureDefinition {
                     .iter()
                     .find(|e| e.slice.is_none() && e.path == id_or_path)
             })
+    }
+
+    /// A compact text view: a header line, then one [`ElementConstraint::summary`] line
+    /// per element (only those the differential states when `stated_only`).
+    pub fn summary(&self, stated_only: bool) -> String {
+        let mut out = format!(
+            "{} {} on {} ({}, {})\n",
+            self.name,
+            self.url,
+            self.type_name,
+            self.derivation.as_deref().unwrap_or("no derivation"),
+            if self.from_snapshot {
+                "snapshot"
+            } else {
+                "differential completed from base R4"
+            }
+        );
+        for e in &self.elements {
+            if stated_only && !e.in_differential {
+                continue;
+            }
+            out.push_str("  ");
+            out.push_str(&e.summary());
+            out.push('\n');
+        }
+        out
     }
 
     /// Whether this is a profile (`derivation = constraint`) rather than a base type.
@@ -349,6 +423,24 @@ fn complete_from_base(type_name: &str, elements: &mut Vec<ElementConstraint>) {
                     target_profiles: Vec::new(),
                 })
                 .collect(),
+            in_differential: false,
+        });
+    }
+    if !elements.iter().any(|e| e.path == type_name) {
+        // The root element, as a snapshot has it.
+        added.push(ElementConstraint {
+            id: type_name.to_string(),
+            path: type_name.to_string(),
+            slice: None,
+            min: 0,
+            max: None,
+            min_stated: false,
+            max_stated: false,
+            must_support: false,
+            fixed: None,
+            pattern: None,
+            binding: None,
+            types: Vec::new(),
             in_differential: false,
         });
     }
