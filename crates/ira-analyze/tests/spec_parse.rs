@@ -170,7 +170,10 @@ fn wrong_type_is_located_at_the_value() {
     let e = error_of("spec-wrong-type.toml");
     assert_eq!(e.line, 10, "{e}");
     assert_eq!(e.key.as_deref(), Some("max_high"));
-    assert!(e.message.contains("expected an integer of 0 or more"), "{e}");
+    assert!(
+        e.message.contains("expected an integer of 0 or more"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -135,6 +135,10 @@ fn requirements_combine_base_and_profiles() {
     let cat = r.element("Observation.category").unwrap();
     assert_eq!(cat.pattern.len(), 1);
     assert_eq!(cat.min.value, 1);
+    // A primitive's extensions resolve through Element.
+    let ext = r.element("Patient.birthDate.extension[0].url").unwrap();
+    assert_eq!((ext.min.value, ext.max.value), (1, Some(1)));
+    assert_eq!(ext.types, ["uri"]);
     // Unknown paths.
     assert!(r.element("Patient.favouriteColour").is_none());
     assert!(r.element("NotAType.x").is_none());

@@ -1,5 +1,6 @@
 //! The combined view of what the target requires, queried by FHIR element path.
 
+use ira_parse::fhir::table::DefKind;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -131,7 +132,17 @@ pub(crate) fn base_element(path: &str) -> Option<BaseElement> {
             types,
         });
         if !last {
-            base = table.children_base(&child)?.to_string();
+            base = match table.children_base(&child) {
+                Some(b) => b.to_string(),
+                // A primitive's own id and extensions (`Patient.birthDate.extension`).
+                None if child
+                    .ty()
+                    .is_some_and(|t| table.kind(t) == Some(DefKind::PrimitiveType)) =>
+                {
+                    "Element".to_string()
+                }
+                None => return None,
+            };
         }
     }
     found
