@@ -242,3 +242,22 @@ fn more_errors_each_with_their_line() {
     let e = Spec::from_toml_str("[interface]\nname = \"x\"\n", "t.toml").unwrap_err();
     assert!(e.message.contains("target"), "{e}");
 }
+
+proptest::proptest! {
+    /// Any text is a spec or an error, never a panic; errors have a line when the text
+    /// has one to point at.
+    #[test]
+    fn any_text_is_a_spec_or_an_error(text in "\\PC{0,200}") {
+        let _ = Spec::from_toml_str(&text, "p.toml");
+    }
+
+    /// The example with one line cut out still gives a spec or a positioned error.
+    #[test]
+    fn the_example_with_a_line_removed(n in 0usize..150) {
+        let text = fixture("spec/ira.toml");
+        let cut: String = text.lines().enumerate().filter(|(i, _)| *i != n).map(|(_, l)| format!("{l}\n")).collect();
+        if let Err(e) = Spec::from_toml_str(&cut, "cut.toml") {
+            proptest::prop_assert!(e.line > 0 || e.message.contains("missing field"), "{}", e);
+        }
+    }
+}

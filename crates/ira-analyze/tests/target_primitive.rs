@@ -166,3 +166,27 @@ fn problems_describe_the_shape_with_stable_codes() {
     codes.dedup();
     assert_eq!(codes.len(), all.len());
 }
+
+proptest::proptest! {
+    /// Any text, any type name: an answer, never a panic; valid means the value is not
+    /// blank.
+    #[test]
+    fn never_panics(ty in proptest::sample::select(vec![
+        "boolean", "integer", "positiveInt", "unsignedInt", "decimal", "date", "dateTime",
+        "instant", "time", "id", "code", "uri", "oid", "uuid", "base64Binary", "string",
+    ]), text in "\\PC{0,40}") {
+        if check_primitive(ty, &text).is_none() {
+            proptest::prop_assert!(!text.trim().is_empty());
+        }
+    }
+
+    /// Well-formed instants are valid dateTimes and instants.
+    #[test]
+    fn generated_instants_are_valid(y in 1u32..9999, mo in 1u32..=12, d in 1u32..=28, h in 0u32..24, mi in 0u32..60, s in 0u32..60, z in proptest::sample::select(vec!["Z", "+01:00", "-05:30", "+14:00"])) {
+        let v = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{z}");
+        proptest::prop_assert_eq!(check_primitive("instant", &v), None);
+        proptest::prop_assert_eq!(check_primitive("dateTime", &v), None);
+        let no_zone = &v[..19];
+        proptest::prop_assert_eq!(check_primitive("dateTime", no_zone), Some(P::TimeWithoutTimezone));
+    }
+}

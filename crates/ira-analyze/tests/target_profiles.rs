@@ -346,3 +346,17 @@ fn strip_indexes_keeps_choice_markers() {
     );
     assert_eq!(strip_indexes("a[]b[1"), "a[]b[1");
 }
+
+proptest::proptest! {
+    /// A fixture cut anywhere: an error with a position or the resources read, never a
+    /// panic.
+    #[test]
+    fn truncated_artifacts_never_panic(cut in 0usize..3000) {
+        let text = fixture("profiles/target-valuesets.json");
+        let end = text.char_indices().map(|(i, _)| i).take_while(|&i| i <= cut).last().unwrap_or(0);
+        match Artifacts::from_json(&text[..end], "cut.json") {
+            Ok(_) => {}
+            Err(e) => proptest::prop_assert!(e.line.is_some() || e.entry.is_some(), "{}", e),
+        }
+    }
+}

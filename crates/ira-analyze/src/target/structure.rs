@@ -297,7 +297,20 @@ fn parse_element(
     let id = element_id(e, name, entry)?;
     let (id_path, slice) = split_id(&id);
     let path = str_of(e, "path").map(str::to_string).unwrap_or(id_path);
-    let min = e.get("min").and_then(Value::as_u64).map(|m| m as u32);
+    let min = match e.get("min") {
+        None => None,
+        Some(m) => Some(
+            m.as_u64()
+                .and_then(|m| u32::try_from(m).ok())
+                .ok_or_else(|| {
+                    LoadError::new(
+                        name,
+                        entry,
+                        format!("element {id}: min is not a whole number"),
+                    )
+                })?,
+        ),
+    };
     let max = match str_of(e, "max") {
         Some("*") => Some(None),
         Some(m) => Some(Some(m.parse::<u32>().map_err(|_| {
