@@ -224,6 +224,17 @@ fn more_errors_each_with_their_line() {
             7,
             "target_system",
         ),
+        (
+            "\n[[code_maps]]\ntable = \"0001\"\ntarget_system = \"s\"\ncode = { \"M\" = \"male\" }\n",
+            10,
+            "unknown field `code`",
+        ),
+        (
+            "\n[[accepted]]\nrule = \"r\"\njustification = \"j\"\nowner_name = \"o\"\nexpires = 2027-01-31\n",
+            10,
+            "unknown field `owner_name`",
+        ),
+        ("[target.extra]\nx = 1\n", 6, "unknown field `extra`"),
     ];
     for (extra, line, msg) in cases {
         let text = format!("{base}{extra}");
