@@ -13,6 +13,31 @@
 //!
 //! Nothing here does I/O: loaders take the text and a name (the file name, for error
 //! messages); the caller reads files.
+//!
+//! ```
+//! use ira_analyze::target::{check_primitive, Membership, PrimitiveProblem, Requirements, Source, StructureDefinition};
+//!
+//! let profile = r#"{"resourceType": "StructureDefinition", "type": "Patient",
+//!   "url": "http://example.org/fhir/StructureDefinition/p", "derivation": "constraint",
+//!   "differential": {"element": [{"path": "Patient.birthDate", "min": 1}]}}"#;
+//! let mut req = Requirements::new();
+//! for sd in StructureDefinition::from_json(profile, "p.json")? {
+//!     req.add_profile(sd);
+//! }
+//! let birth = req.element("Patient.birthDate").unwrap();
+//! assert_eq!(birth.min.value, 1); // the profile tightens the base 0..1
+//! assert!(matches!(birth.min.source, Source::Profile(_)));
+//! assert_eq!(birth.max.source, Source::BaseR4);
+//! assert_eq!(req.element("Patient.name[0].family").unwrap().max.value, Some(1));
+//! assert_eq!(req.check_code("Patient.birthDate", "", "x"), vec![]); // no binding
+//!
+//! assert_eq!(
+//!     check_primitive("dateTime", "2024-03-05T10:15:00"),
+//!     Some(PrimitiveProblem::TimeWithoutTimezone)
+//! );
+//! # let _ = Membership::Unknown;
+//! # Ok::<(), ira_analyze::target::LoadError>(())
+//! ```
 
 mod artifacts;
 mod primitive;
