@@ -2,12 +2,19 @@
 //! target. It does no I/O and prints nothing: bytes come in through a loader the caller
 //! gives, results go out as values that `ira-report` renders.
 //!
-//! So far: [`overview`], the structural summary behind `ira parse`; [`map`], ira's
-//! v2 → FHIR R4 map (from the facts of the HL7 V2-to-FHIR implementation guide); and
-//! [`profile`], per-path sample profiles behind `ira profile`; [`rules`], the
-//! gap-rule catalogue.
+//! So far:
+//! - [`overview`]: the structural summary behind `ira parse`;
+//! - [`map`]: ira's v2 → FHIR R4 map (from the facts of the HL7 V2-to-FHIR
+//!   implementation guide);
+//! - [`profile`]: per-path sample profiles behind `ira profile`;
+//! - [`target`]: what the target requires (profiles, value sets, target samples, R4
+//!   base rules);
+//! - [`spec`]: the interface spec `ira.toml`;
+//! - [`rules`]: the gap-rule catalogue.
 
 pub mod map;
 pub mod overview;
 pub mod profile;
 pub mod rules;
+pub mod spec;
+pub mod target;
