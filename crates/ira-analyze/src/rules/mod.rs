@@ -12,8 +12,10 @@
 //! Rules of the first kind, [`SampleRule`]s, look at one sample at a time and record
 //! what they see in a [`Tally`] (counts and positions, never values). Tallies of files
 //! read in parallel merge in file order, so findings are the same whatever the thread
-//! count.
+//! count. Rules of the second kind, [`ContextRule`]s, run once on the
+//! [`AnalysisContext`]: the legacy profile against the target's requirements.
 
+mod context;
 mod engine;
 mod ira101_source_without_target;
 mod ira201_code_not_in_vocabulary;
@@ -33,6 +35,7 @@ use serde::Serialize;
 
 use ira_parse::model::Sample;
 
+pub use context::{AnalysisContext, ContextRule};
 pub use engine::{SampleRuleRun, run_sample_rules};
 pub use structures::{Slot, Structure, Syntax, Violation, structure_of, syntax};
 pub use tally::{Evidence, Finding, Tally, TallyKey};
@@ -162,14 +165,25 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira601_identifier_without_authority::Rule,
 ];
 
+static CONTEXT_RULES: &[&dyn ContextRule] = &[];
+
 /// Every per-sample rule, in id order.
 pub fn sample_rules() -> &'static [&'static dyn SampleRule] {
     SAMPLE_RULES
 }
 
+/// Every context rule, in id order.
+pub fn context_rules() -> &'static [&'static dyn ContextRule] {
+    CONTEXT_RULES
+}
+
 /// The metadata of every rule, in id order.
 pub fn all() -> Vec<&'static RuleMeta> {
-    let mut v: Vec<_> = SAMPLE_RULES.iter().map(|r| r.meta()).collect();
+    let mut v: Vec<_> = SAMPLE_RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(CONTEXT_RULES.iter().map(|r| r.meta()))
+        .collect();
     v.sort_by_key(|m| m.id);
     v
 }

@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use ira_parse::Location;
+use ira_parse::input::FileTable;
+use ira_parse::{FileId, Location};
 
 use super::{RiskSeverity, find};
+use crate::profile::SeenAt;
 
 /// How many example locations a finding keeps.
 pub const MAX_EXAMPLES: usize = 3;
@@ -87,8 +89,14 @@ impl Tally {
         self.entries.iter()
     }
 
-    /// The findings, sorted by rule, scope, source, target, detail.
-    pub fn findings(&self) -> Vec<Finding> {
+    /// The findings, sorted by rule, scope, source, target, detail; example locations
+    /// name their file by its path in `files`.
+    pub fn findings(&self, files: &FileTable) -> Vec<Finding> {
+        self.findings_with(&|id| files.display(id))
+    }
+
+    /// [`Tally::findings`] with a function that names files.
+    pub fn findings_with(&self, file_name: &dyn Fn(FileId) -> String) -> Vec<Finding> {
         self.entries
             .iter()
             .map(|(key, ev)| {
@@ -112,7 +120,16 @@ impl Tally {
                     detail: key.detail.clone(),
                     affected: ev.affected,
                     total,
-                    examples: ev.examples.clone(),
+                    examples: ev
+                        .examples
+                        .iter()
+                        .map(|l| SeenAt {
+                            file: file_name(l.file),
+                            offset: l.offset,
+                            line: l.line,
+                            message: l.message,
+                        })
+                        .collect(),
                 }
             })
             .collect()
@@ -133,7 +150,7 @@ fn push_example(examples: &mut Vec<Location>, at: Location) {
     }
 }
 
-/// A gap found in the samples, with its evidence.
+/// A gap found in the samples, with its evidence: counts and positions, never values.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
     pub rule: &'static str,
@@ -143,15 +160,16 @@ pub struct Finding {
     pub source: Option<String>,
     pub target: Option<String>,
     pub detail: String,
+    /// Samples affected, and samples of the scope seen.
     pub affected: u64,
     pub total: u64,
-    pub examples: Vec<Location>,
+    /// The first few places it was seen (by file path, then offset).
+    pub examples: Vec<SeenAt>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ira_parse::FileId;
 
     fn key(detail: &str) -> TallyKey {
         TallyKey {
@@ -181,7 +199,7 @@ mod tests {
         let mut ba = b;
         ba.merge(a);
         assert_eq!(ab, ba);
-        let f = ab.findings();
+        let f = ab.findings_with(&|id| format!("f{}", id.0));
         assert_eq!(f.len(), 1);
         assert_eq!((f[0].affected, f[0].total), (4, 4));
         let offsets: Vec<u64> = f[0].examples.iter().map(|l| l.offset).collect();
