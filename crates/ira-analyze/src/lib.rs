@@ -3,6 +3,7 @@
 //! gives, results go out as values that `ira-report` renders.
 //!
 //! So far:
+//! - [`analysis`]: the driver: samples in, sorted findings out;
 //! - [`overview`]: the structural summary behind `ira parse`;
 //! - [`map`]: ira's v2 → FHIR R4 map (from the facts of the HL7 V2-to-FHIR
 //!   implementation guide);
@@ -12,6 +13,7 @@
 //! - [`spec`]: the interface spec `ira.toml`;
 //! - [`rules`]: the gap-rule catalogue.
 
+pub mod analysis;
 pub mod map;
 pub mod overview;
 pub mod profile;

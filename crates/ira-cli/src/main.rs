@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod analyze;
+
 use ira_analyze::overview;
 use ira_parse::document::ReadOptions;
 use ira_parse::input;
@@ -36,6 +38,9 @@ enum Command {
     /// repetitions, lengths, datatype conformance and coded values (never other values).
     /// Or, with --merge, merge saved profiles.
     Profile(ProfileArgs),
+    /// Analyse an interface: legacy samples against the target (profiles, target samples,
+    /// the v2 → FHIR map) — the gaps that will break at go-live, with evidence.
+    Analyze(analyze::AnalyzeArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -84,7 +89,7 @@ enum ProfileFormat {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// For a person.
     Text,
     /// For machines (schema `ira.parse/1`).
@@ -96,6 +101,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parse(args) => run_parse(&args),
         Command::Profile(args) => run_profile(&args),
+        Command::Analyze(args) => analyze::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -158,7 +164,7 @@ fn run_profile(args: &ProfileArgs) -> Result<(), String> {
 
 /// Writes to standard output, or to `out` through a temporary file and a rename so a
 /// reader never sees half a report.
-fn emit(text: &str, out: Option<&std::path::Path>) -> Result<(), String> {
+pub(crate) fn emit(text: &str, out: Option<&std::path::Path>) -> Result<(), String> {
     match out {
         None => {
             let mut stdout = std::io::stdout().lock();

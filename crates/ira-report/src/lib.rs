@@ -4,6 +4,7 @@
 //! So far: the structural overview of `ira parse`, as text ([`parse::text`]) and JSON
 //! ([`parse::json`]); sample profiles of `ira profile` ([`profile::text`], [`profile::json`]); the rule catalogue ([`rules`]).
 
+pub mod findings;
 pub mod parse;
 pub mod profile;
 pub mod rules;

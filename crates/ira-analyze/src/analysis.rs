@@ -1,0 +1,167 @@
+//! The analysis driver: reads the legacy and target samples (through the caller's
+//! loader), profiles them and runs every rule, and returns sorted findings.
+//!
+//! One pass over each legacy file feeds both the profiler and the per-sample rules;
+//! files are processed in parallel with rayon and their results merged in file order,
+//! so the findings are the same whatever the thread count. Target files are read the
+//! same way into what the target populates ([`TargetUsage`], [`V2Requirements`]).
+
+use rayon::prelude::*;
+
+use ira_parse::Issue;
+use ira_parse::document::{ReadOptions, SampleSink, read_samples};
+use ira_parse::input::{Discovery, SourceFile, detect};
+use ira_parse::model::Sample;
+
+use crate::map::Map;
+use crate::profile::{FileProfiler, Profile};
+use crate::rules::{AnalysisContext, Finding, SampleRuleRun, Tally, context_rules};
+use crate::spec::Spec;
+use crate::target::{Artifacts, Requirements, TargetUsage, V2Requirements};
+
+/// What to analyse.
+#[derive(Debug)]
+pub struct AnalysisInput<'a> {
+    /// The legacy samples.
+    pub legacy: &'a Discovery,
+    /// The target samples, if any (FHIR and/or HL7 v2).
+    pub target: Option<&'a Discovery>,
+    /// Target profiles, value sets and code systems, already loaded.
+    pub artifacts: Artifacts,
+    /// The v2 → FHIR map, with the project's overrides applied.
+    pub map: &'a Map,
+    /// The interface spec, if any.
+    pub spec: Option<&'a Spec>,
+}
+
+/// The result of an analysis.
+#[derive(Debug)]
+pub struct Analysis {
+    /// Every finding, sorted by rule, scope, source, target, detail.
+    pub findings: Vec<Finding>,
+    /// The profile of the legacy samples.
+    pub legacy: Profile,
+    /// What the target FHIR samples populate (empty when none were given).
+    pub target_usage: TargetUsage,
+    /// What the target v2 samples populate (empty when none were given).
+    pub target_v2: V2Requirements,
+}
+
+/// One pass over a legacy file: the profile and the per-sample rules.
+struct LegacySink {
+    profiler: FileProfiler,
+    rules: SampleRuleRun,
+}
+
+impl SampleSink for LegacySink {
+    fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
+        self.profiler.sample(sample, issues);
+        self.rules.sample(sample, issues);
+    }
+
+    fn issue(&mut self, issue: &Issue) {
+        self.profiler.issue(issue);
+        self.rules.issue(issue);
+    }
+}
+
+/// One pass over a target file: what it populates, and the per-sample rules (which
+/// look at FHIR identifiers and references).
+#[derive(Default)]
+struct TargetSink {
+    usage: TargetUsage,
+    v2: V2Requirements,
+    rules: SampleRuleRun,
+}
+
+impl SampleSink for TargetSink {
+    fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
+        if sample.as_v2().is_some() {
+            self.v2.sample(sample, issues);
+        } else {
+            self.usage.sample(sample, issues);
+        }
+        self.rules.sample(sample, issues);
+    }
+
+    fn issue(&mut self, issue: &Issue) {
+        self.usage.issue(issue);
+        self.rules.issue(issue);
+    }
+}
+
+/// Runs the analysis. `load` reads a file (the caller's I/O); a file it cannot read
+/// contributes nothing here (the caller reports it, e.g. through the overview).
+pub fn analyze<L>(input: AnalysisInput<'_>, load: &L, options: ReadOptions<'_>) -> Analysis
+where
+    L: Fn(&SourceFile) -> Result<Vec<u8>, Issue> + Sync,
+{
+    let (legacy, legacy_tally) = input
+        .legacy
+        .table
+        .files()
+        .par_iter()
+        .map(|file| {
+            let mut sink = LegacySink {
+                profiler: FileProfiler::new(file.path.display().to_string()),
+                rules: SampleRuleRun::default(),
+            };
+            if let Ok(bytes) = load(file) {
+                let format = detect(&bytes, Some(&file.path));
+                read_samples(file, format, &bytes, options, &mut sink);
+            }
+            (sink.profiler.finish(), sink.rules.tally)
+        })
+        .reduce(
+            || (Profile::default(), Tally::default()),
+            |(mut p, mut t), (p2, t2)| {
+                p.merge(p2);
+                t.merge(t2);
+                (p, t)
+            },
+        );
+
+    // Target samples are few; read them in order (their sinks are not mergeable).
+    let mut target = TargetSink::default();
+    if let Some(d) = input.target {
+        for file in d.table.files() {
+            if let Ok(bytes) = load(file) {
+                let format = detect(&bytes, Some(&file.path));
+                read_samples(file, format, &bytes, options, &mut target);
+            }
+        }
+    }
+
+    let mut requirements = Requirements::new();
+    requirements.add_artifacts(input.artifacts);
+    let has_fhir_target = !target.usage.samples.is_empty();
+    if has_fhir_target {
+        requirements.set_usage(target.usage.clone());
+    }
+    let ctx = AnalysisContext {
+        map: input.map,
+        legacy: &legacy,
+        requirements: &requirements,
+        target_usage: has_fhir_target.then_some(&target.usage),
+        target_v2: (!target.v2.messages.is_empty()).then_some(&target.v2),
+        spec: input.spec,
+    };
+
+    let mut findings = legacy_tally.findings(&input.legacy.table);
+    if let Some(d) = input.target {
+        findings.extend(target.rules.tally.findings(&d.table));
+    }
+    for rule in context_rules() {
+        rule.check(&ctx, &mut findings);
+    }
+    findings.sort_by(|a, b| {
+        (a.rule, &a.scope, &a.source, &a.target, &a.detail)
+            .cmp(&(b.rule, &b.scope, &b.source, &b.target, &b.detail))
+    });
+    Analysis {
+        findings,
+        legacy,
+        target_usage: target.usage,
+        target_v2: target.v2,
+    }
+}

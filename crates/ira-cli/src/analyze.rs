@@ -1,0 +1,162 @@
+//! `ira analyze`: gather the inputs (from `--spec` and/or the command line), read the
+//! artifacts, run the analysis, render the findings.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ira_analyze::analysis::{AnalysisInput, analyze};
+use ira_analyze::map::Map;
+use ira_analyze::spec::{ConceptMap, Spec};
+use ira_analyze::target::Artifacts;
+use ira_parse::document::ReadOptions;
+use ira_parse::input;
+use ira_report::findings::Summary;
+
+/// `ira analyze` arguments.
+#[derive(clap::Args, Debug)]
+pub struct AnalyzeArgs {
+    /// The interface spec (`ira.toml`): inputs, profiles, map overrides, code maps.
+    /// Paths in it are relative to its folder.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Legacy samples (HL7 v2): files or folders. Added to the spec's.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub legacy: Vec<PathBuf>,
+    /// Target samples (FHIR bundles, NDJSON, or HL7 v2 for a v2 → v2 migration).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub target: Vec<PathBuf>,
+    /// Target StructureDefinitions, ValueSets, CodeSystems (JSON, or Bundles of them).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub profile: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::OutputFormat::Text)]
+    pub format: crate::OutputFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
+    let (spec, base) = match &args.spec {
+        Some(path) => {
+            let text = read_text(path)?;
+            let name = path.display().to_string();
+            let spec = Spec::from_toml_str(&text, &name).map_err(|e| e.to_string())?;
+            let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            (Some(spec), base)
+        }
+        None => (None, PathBuf::new()),
+    };
+    let files = spec.as_ref().map(|s| s.files(&base));
+    let mut legacy_paths = files.as_ref().map(|f| f.legacy.clone()).unwrap_or_default();
+    legacy_paths.extend(args.legacy.iter().cloned());
+    let mut target_paths = files.as_ref().map(|f| f.target.clone()).unwrap_or_default();
+    target_paths.extend(args.target.iter().cloned());
+    let mut artifact_paths: Vec<PathBuf> = files
+        .as_ref()
+        .map(|f| f.profiles.iter().chain(&f.value_sets).cloned().collect())
+        .unwrap_or_default();
+    artifact_paths.extend(args.profile.iter().cloned());
+    // `fixtures/spec/../v2` → `fixtures/v2`: findings name files the way a person would.
+    for p in legacy_paths
+        .iter_mut()
+        .chain(target_paths.iter_mut())
+        .chain(artifact_paths.iter_mut())
+    {
+        *p = normalize(p);
+    }
+    if legacy_paths.is_empty() {
+        return Err("no legacy samples: give --legacy PATH or a --spec that names them".into());
+    }
+
+    let mut artifacts = Artifacts::default();
+    for p in &artifact_paths {
+        let text = read_text(p)?;
+        artifacts
+            .add_json(&text, &p.display().to_string())
+            .map_err(|e| e.to_string())?;
+    }
+    let profiles = artifacts.structure_definitions.len();
+
+    let map = match (&spec, &files) {
+        (Some(spec), Some(files)) => {
+            let mut concept_maps = BTreeMap::new();
+            for (key, path) in &files.concept_maps {
+                let text = read_text(path)?;
+                let mut maps = ConceptMap::from_json(&text, &path.display().to_string())
+                    .map_err(|e| e.to_string())?;
+                // A file may hold several ConceptMaps: their groups together.
+                let mut one = maps.pop().unwrap_or_default();
+                for m in maps {
+                    one.groups.extend(m.groups);
+                }
+                concept_maps.insert(key.clone(), one);
+            }
+            Map::with_overrides(&spec.map_overrides(&concept_maps))
+                .map_err(|e| format!("{}: map overrides: {e}", base.display()))?
+        }
+        _ => Map::builtin().clone(),
+    };
+
+    let legacy = input::discover(&legacy_paths).map_err(|e| e.to_string())?;
+    let target = if target_paths.is_empty() {
+        None
+    } else {
+        Some(input::discover(&target_paths).map_err(|e| e.to_string())?)
+    };
+    let result = analyze(
+        AnalysisInput {
+            legacy: &legacy,
+            target: target.as_ref(),
+            artifacts,
+            map: &map,
+            spec: spec.as_ref(),
+        },
+        &input::read_file,
+        ReadOptions::default(),
+    );
+    let summary = Summary {
+        interface: spec.as_ref().map(|s| s.interface.name.clone()),
+        legacy_files: legacy.table.len(),
+        legacy_samples: result.legacy.samples,
+        target_files: target.as_ref().map_or(0, |t| t.table.len()),
+        profiles,
+    };
+    let rendered = match args.format {
+        crate::OutputFormat::Text => ira_report::findings::text(&summary, &result.findings),
+        crate::OutputFormat::Json => ira_report::findings::json(&summary, &result.findings),
+    };
+    crate::emit(&rendered, args.out.as_deref())
+}
+
+/// Removes `.` and `name/..` pairs without touching the file system (symbolic links
+/// are not resolved: the path stays the one the user wrote, only tidier).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    out.iter().collect()
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{}: not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}

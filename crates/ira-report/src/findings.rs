@@ -1,0 +1,141 @@
+//! `ira analyze` output: the findings, for a person (text) and for machines (JSON).
+//!
+//! Findings carry counts, paths, codes of coded fields and positions — never other
+//! sample values — so both formats are safe to paste into a ticket or a CI log.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use ira_analyze::rules::{Finding, RiskSeverity};
+
+/// The JSON schema id of `ira analyze --format json` (until the risk report of
+/// `ira.report/1` replaces it).
+pub const JSON_SCHEMA: &str = "ira.findings/1";
+
+/// What was analysed, for the heading.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// The interface name from the spec.
+    pub interface: Option<String>,
+    pub legacy_files: usize,
+    pub legacy_samples: u64,
+    pub target_files: usize,
+    pub profiles: usize,
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema: &'static str,
+    tool: Tool,
+    summary: &'a Summary,
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+/// The findings as pretty JSON.
+pub fn json(summary: &Summary, findings: &[Finding]) -> String {
+    let doc = Doc {
+        schema: JSON_SCHEMA,
+        tool: Tool {
+            name: "ira",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary,
+        findings,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned());
+    s.push('\n');
+    s
+}
+
+/// The findings for a person: most severe first, each with its evidence.
+pub fn text(summary: &Summary, findings: &[Finding]) -> String {
+    let mut out = String::new();
+    if let Some(name) = &summary.interface {
+        let _ = writeln!(out, "{name}");
+    }
+    let _ = writeln!(
+        out,
+        "legacy: {} sample{} in {} file{}; target: {} file{}, {} profile{}\n",
+        summary.legacy_samples,
+        plural(summary.legacy_samples as usize),
+        summary.legacy_files,
+        plural(summary.legacy_files),
+        summary.target_files,
+        plural(summary.target_files),
+        summary.profiles,
+        plural(summary.profiles),
+    );
+    let mut order: Vec<&Finding> = findings.iter().collect();
+    // Most severe first; within a severity, the analysis order (rule, scope, paths).
+    order.sort_by(|a, b| b.severity.cmp(&a.severity));
+    for f in &order {
+        let _ = writeln!(
+            out,
+            "{:<8} {} {}  [{}]",
+            f.severity.as_str().to_uppercase(),
+            f.rule,
+            f.name,
+            f.scope
+        );
+        let mut what = f.detail.clone();
+        match (&f.source, &f.target) {
+            (Some(s), Some(t)) => {
+                let _ = write!(what, ": {s} → {t}");
+            }
+            (Some(s), None) => {
+                let _ = write!(what, ": {s}");
+            }
+            (None, Some(t)) => {
+                let _ = write!(what, ": → {t}");
+            }
+            (None, None) => {}
+        }
+        let pct = if f.total == 0 {
+            0.0
+        } else {
+            100.0 * f.affected as f64 / f.total as f64
+        };
+        let _ = writeln!(
+            out,
+            "         {what} — {} of {} sample{} ({pct:.0}%)",
+            f.affected,
+            f.total,
+            plural(f.total as usize)
+        );
+        if !f.examples.is_empty() {
+            let at: Vec<String> = f
+                .examples
+                .iter()
+                .map(|e| match e.message {
+                    Some(m) => format!("{}:{} (message {m})", e.file, e.line),
+                    None => format!("{}:{}", e.file, e.line),
+                })
+                .collect();
+            let _ = writeln!(out, "         at {}", at.join(", "));
+        }
+    }
+    let count = |s: RiskSeverity| findings.iter().filter(|f| f.severity == s).count();
+    let _ = writeln!(
+        out,
+        "\n{} finding{}: {} critical, {} high, {} medium, {} low, {} info",
+        findings.len(),
+        plural(findings.len()),
+        count(RiskSeverity::Critical),
+        count(RiskSeverity::High),
+        count(RiskSeverity::Medium),
+        count(RiskSeverity::Low),
+        count(RiskSeverity::Info),
+    );
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

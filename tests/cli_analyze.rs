@@ -1,0 +1,87 @@
+//! End to end: `ira analyze` on the bundled fixtures.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn ira_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
+    let bin = dir.join(format!("ira{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} not built: run `cargo test --workspace`",
+        bin.display()
+    );
+    bin
+}
+
+fn run(args: &[&str], threads: &str) -> Output {
+    Command::new(ira_binary())
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn analyze_the_demo_spec() {
+    let out = run(&["analyze", "--spec", "fixtures/spec/ira.toml"], "2");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("analyze_demo_text", text);
+    // The fixtures' patients never show in findings.
+    for canary in ["TESTPATIENT", "DOE^", "MRN0", "ÉLODIE", "19800101"] {
+        assert!(!text.contains(canary), "{canary} leaked");
+    }
+}
+
+#[test]
+fn analyze_json_is_identical_whatever_the_thread_count() {
+    let args = [
+        "analyze",
+        "--spec",
+        "fixtures/spec/ira.toml",
+        "--format",
+        "json",
+    ];
+    let one = run(&args, "1");
+    let four = run(&args, "4");
+    assert!(one.status.success() && four.status.success());
+    assert_eq!(one.stdout, four.stdout);
+    let json: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(json["schema"], "ira.findings/1");
+    assert!(!json["findings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn analyze_errors_name_the_file_and_exit_two() {
+    let out = run(&["analyze", "--spec", "no/such/ira.toml"], "1");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("ira: error: no/such/ira.toml:"), "{err}");
+
+    let out = run(
+        &[
+            "analyze",
+            "--spec",
+            "fixtures/malformed/spec-unknown-key.toml",
+        ],
+        "1",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("spec-unknown-key.toml"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let out = run(&["analyze"], "1");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no legacy samples"));
+}
