@@ -74,7 +74,7 @@ pub fn text(summary: &Summary, findings: &[Finding]) -> String {
     );
     let mut order: Vec<&Finding> = findings.iter().collect();
     // Most severe first; within a severity, the analysis order (rule, scope, paths).
-    order.sort_by(|a, b| b.severity.cmp(&a.severity));
+    order.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in &order {
         let _ = writeln!(
             out,
