@@ -44,6 +44,50 @@ fn analyze_the_demo_spec() {
 }
 
 #[test]
+fn analyze_the_demo_interface_finds_the_planted_gaps() {
+    let out = run(&["analyze", "--spec", "fixtures/demo/ira.toml"], "2");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Every defect planted in fixtures/demo (see its README) is found…
+    for expected in [
+        "IRA201 code-not-in-vocabulary  [ADT_A01]",
+        "code `Z` not in PatientClass",
+        "IRA303 invalid-date-time  [ADT_A01]",
+        "not a valid DTM: PID-7",
+        "identifier without assigning authority (CX.4): PID-3.4",
+        "Z-segment with no mapping: ZPI-3",
+        "non-ASCII bytes with MSH-18 empty",
+        "OBX-2 NM: OBX-5 not numeric",
+        "time without UTC offset: MSH-7",
+    ] {
+        assert!(text.contains(expected), "missing: {expected}\n{text}");
+    }
+    // …and the clean parts raise nothing: no structure violation, no charset issue in
+    // the UTF-8 lab feed, no value-type issue on the clean results.
+    assert!(!text.contains("IRA401"), "{text}");
+    assert!(
+        !text.contains("non-ASCII bytes with MSH-18 empty: MSH-18 — 2"),
+        "{text}"
+    );
+    for canary in [
+        "TESTPATIENT",
+        "ÉLODIE",
+        "MRN10",
+        "1980-01-01",
+        "<2.5",
+        "haemolysed",
+    ] {
+        assert!(!text.contains(canary), "{canary} leaked");
+    }
+    insta::assert_snapshot!("analyze_demo_interface_text", text);
+}
+
+#[test]
 fn analyze_json_is_identical_whatever_the_thread_count() {
     let args = [
         "analyze",
