@@ -4,7 +4,7 @@
 use ira_parse::model::{ElementPath, Sample, TypeHint, V2Path};
 
 use super::v2types::{decides_mapping, field, position};
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
 
 pub(super) struct Rule;
 
@@ -49,7 +49,7 @@ impl SampleRule for Rule {
         let Some(msg) = sample.as_v2() else {
             return;
         };
-        let mut found: Vec<(String, &'static str, ira_parse::Location)> = Vec::new();
+        let mut found = SampleFindings::new(META.id, scope);
         msg.walk(&mut |item| {
             let ElementPath::V2(p) = item.path else {
                 return;
@@ -65,22 +65,9 @@ impl SampleRule for Rule {
             let Some((source, detail)) = gap(&p) else {
                 return;
             };
-            if !found.iter().any(|(s, d, _)| *s == source && *d == detail) {
-                found.push((source, detail, item.location));
-            }
+            found.note(Some(source), None, detail, item.location);
         });
-        for (source, detail, at) in found {
-            tally.record(
-                TallyKey {
-                    rule: META.id,
-                    scope: scope.to_owned(),
-                    source: Some(source),
-                    target: None,
-                    detail: detail.to_owned(),
-                },
-                at,
-            );
-        }
+        found.record(tally);
     }
 }
 

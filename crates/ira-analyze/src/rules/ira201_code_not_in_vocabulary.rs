@@ -4,7 +4,7 @@
 use ira_parse::model::{ElementPath, Sample, TypeHint};
 
 use super::v2types::position;
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
 use crate::map::Map;
 
 pub(super) struct Rule;
@@ -49,7 +49,7 @@ impl SampleRule for Rule {
             return;
         };
         let map = Map::builtin();
-        let mut found: Vec<(String, Option<String>, String, ira_parse::Location)> = Vec::new();
+        let mut found = SampleFindings::new(META.id, scope);
         msg.walk(&mut |item| {
             let ElementPath::V2(p) = item.path else {
                 return;
@@ -87,25 +87,9 @@ impl SampleRule for Rule {
                 Some(_) => return,
             };
             let source = p.schema_key().to_string();
-            if !found
-                .iter()
-                .any(|(s, _, d, _)| *s == source && *d == detail)
-            {
-                found.push((source, pos.target.clone(), detail, item.location));
-            }
+            found.note(Some(source), pos.target.clone(), detail, item.location);
         });
-        for (source, target, detail, at) in found {
-            tally.record(
-                TallyKey {
-                    rule: META.id,
-                    scope: scope.to_owned(),
-                    source: Some(source),
-                    target,
-                    detail,
-                },
-                at,
-            );
-        }
+        found.record(tally);
     }
 }
 

@@ -5,7 +5,7 @@ use ira_parse::model::Sample;
 
 use super::shapes::{is_date_time, split_zone};
 use super::temporal::each_temporal;
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
 
 pub(super) struct Rule;
 
@@ -49,28 +49,22 @@ impl SampleRule for Rule {
         let Some(msg) = sample.as_v2() else {
             return;
         };
-        let mut found: Vec<(String, Option<String>, ira_parse::Location)> = Vec::new();
+        let mut found = SampleFindings::new(META.id, scope);
         each_temporal(msg, &mut |kind, raw, path, pos, at| {
             if kind != "DTM" || pos.target.is_none() || !is_date_time(raw, 24) {
                 return;
             }
             let (body, zone) = split_zone(raw);
             let digits = body.iter().take_while(|b| b.is_ascii_digit()).count();
-            if digits > 8 && zone.is_empty() && !found.iter().any(|(p, _, _)| *p == path) {
-                found.push((path, pos.target.clone(), at));
+            if digits > 8 && zone.is_empty() {
+                found.note(
+                    Some(path),
+                    pos.target.clone(),
+                    "time without UTC offset",
+                    at,
+                );
             }
         });
-        for (path, target, at) in found {
-            tally.record(
-                TallyKey {
-                    rule: META.id,
-                    scope: scope.to_owned(),
-                    source: Some(path),
-                    target,
-                    detail: "time without UTC offset".to_owned(),
-                },
-                at,
-            );
-        }
+        found.record(tally);
     }
 }

@@ -5,7 +5,7 @@ use ira_parse::model::Sample;
 
 use super::shapes::{is_date_time, is_time};
 use super::temporal::each_temporal;
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
 
 pub(super) struct Rule;
 
@@ -46,29 +46,22 @@ impl SampleRule for Rule {
         let Some(msg) = sample.as_v2() else {
             return;
         };
-        let mut found: Vec<(String, &'static str, Option<String>, ira_parse::Location)> =
-            Vec::new();
+        let mut found = SampleFindings::new(META.id, scope);
         each_temporal(msg, &mut |kind, raw, path, pos, at| {
             let ok = match kind {
                 "DT" => is_date_time(raw, 8),
                 "TM" => is_time(raw),
                 _ => is_date_time(raw, 24),
             };
-            if !ok && !found.iter().any(|(p, _, _, _)| *p == path) {
-                found.push((path, kind, pos.target.clone(), at));
+            if !ok {
+                found.note(
+                    Some(path),
+                    pos.target.clone(),
+                    format!("not a valid {kind}"),
+                    at,
+                );
             }
         });
-        for (path, kind, target, at) in found {
-            tally.record(
-                TallyKey {
-                    rule: META.id,
-                    scope: scope.to_owned(),
-                    source: Some(path),
-                    target,
-                    detail: format!("not a valid {kind}"),
-                },
-                at,
-            );
-        }
+        found.record(tally);
     }
 }

@@ -3,7 +3,7 @@
 use ira_parse::model::{ElementPath, Sample, V2Path};
 
 use super::v2types;
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
 
 pub(super) struct Rule;
 
@@ -44,18 +44,12 @@ impl SampleRule for Rule {
     }
 
     fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
-        let mut found: Vec<(String, Option<String>, &'static str, ira_parse::Location)> =
-            Vec::new();
+        let mut found = SampleFindings::new(META.id, scope);
         let mut note = |source: String,
                         target: Option<String>,
                         detail: &'static str,
                         at: ira_parse::Location| {
-            if !found
-                .iter()
-                .any(|(s, _, d, _)| *s == source && *d == detail)
-            {
-                found.push((source, target, detail, at));
-            }
+            found.note(Some(source), target, detail, at);
         };
         if let Some(msg) = sample.as_v2() {
             let d = msg.encoding().delimiters;
@@ -140,18 +134,7 @@ impl SampleRule for Rule {
                 }
             }
         }
-        for (source, target, detail, at) in found {
-            tally.record(
-                TallyKey {
-                    rule: META.id,
-                    scope: scope.to_owned(),
-                    source: Some(source),
-                    target,
-                    detail: detail.to_owned(),
-                },
-                at,
-            );
-        }
+        found.record(tally);
     }
 }
 

@@ -38,7 +38,7 @@ use ira_parse::model::Sample;
 pub use context::{AnalysisContext, ContextRule};
 pub use engine::{SampleRuleRun, run_sample_rules};
 pub use structures::{Slot, Structure, Syntax, Violation, structure_of, syntax};
-pub use tally::{Evidence, Finding, Tally, TallyKey};
+pub use tally::{Evidence, Finding, SampleFindings, Tally, TallyKey};
 
 /// What kind of risk a rule finds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -136,6 +136,59 @@ impl Tally {
     }
 }
 
+/// What one rule finds in one sample, each key once, recorded into the tally at the end
+/// (a rule reports a sample at most once per key).
+#[derive(Debug)]
+pub struct SampleFindings<'s> {
+    rule: &'static str,
+    scope: &'s str,
+    found: Vec<(TallyKey, Location)>,
+}
+
+impl<'s> SampleFindings<'s> {
+    pub fn new(rule: &'static str, scope: &'s str) -> Self {
+        Self {
+            rule,
+            scope,
+            found: Vec::new(),
+        }
+    }
+
+    /// Notes a finding at `at`, unless the same (source, target, detail) was noted in
+    /// this sample already.
+    pub fn note(
+        &mut self,
+        source: Option<String>,
+        target: Option<String>,
+        detail: impl Into<String>,
+        at: Location,
+    ) {
+        let detail = detail.into();
+        if self
+            .found
+            .iter()
+            .any(|(k, _)| k.source == source && k.target == target && k.detail == detail)
+        {
+            return;
+        }
+        let key = TallyKey {
+            rule: self.rule,
+            scope: self.scope.to_owned(),
+            source,
+            target,
+            detail,
+        };
+        self.found.push((key, at));
+    }
+
+    /// Records everything noted.
+    pub fn record(self, tally: &mut Tally) {
+        for (key, at) in self.found {
+            tally.record(key, at);
+        }
+    }
+}
+
 /// Keeps the `MAX_EXAMPLES` smallest locations, so the result does not depend on the
 /// order in which samples or tallies arrive.
 fn push_example(examples: &mut Vec<Location>, at: Location) {
