@@ -31,7 +31,7 @@ mod tally;
 mod temporal;
 mod v2types;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use ira_parse::model::Sample;
 
@@ -72,7 +72,7 @@ impl Category {
 }
 
 /// How bad a risk is for go-live.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RiskSeverity {
     Info,

@@ -172,13 +172,5 @@ impl From<MessageType> for String {
     }
 }
 
-/// Risk severity, for thresholds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RiskSeverity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
+/// Risk severity, for thresholds: the rules' own scale.
+pub use crate::rules::RiskSeverity;
