@@ -22,6 +22,7 @@ mod ira201_code_not_in_vocabulary;
 mod ira301_obx_value_type_mismatch;
 mod ira302_timestamp_without_timezone;
 mod ira303_invalid_date_time;
+mod ira310_non_numeric_value;
 mod ira401_message_structure_violation;
 mod ira402_non_ascii_without_charset;
 mod ira601_identifier_without_authority;
@@ -160,6 +161,7 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira301_obx_value_type_mismatch::Rule,
     &ira302_timestamp_without_timezone::Rule,
     &ira303_invalid_date_time::Rule,
+    &ira310_non_numeric_value::Rule,
     &ira401_message_structure_violation::Rule,
     &ira402_non_ascii_without_charset::Rule,
     &ira601_identifier_without_authority::Rule,

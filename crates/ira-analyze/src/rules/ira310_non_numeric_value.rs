@@ -1,0 +1,73 @@
+//! IRA310 non-numeric-value: values of NM fields and components that are not numbers.
+
+use ira_parse::model::{ElementPath, Sample, TypeHint, Value};
+
+use super::shapes::is_number;
+use super::v2types::position;
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
+
+pub(super) struct Rule;
+
+static META: RuleMeta = RuleMeta {
+    id: "IRA310",
+    name: "non-numeric-value",
+    title: "Numeric fields that carry text",
+    category: Category::DataQuality,
+    severity: RiskSeverity::Medium,
+    patient_safety: false,
+    doc: RuleDoc {
+        what: "HL7 v2 positions whose datatype is NM (by ira's map of each field and \
+               component: quantities, sequence numbers, amounts, durations…) holding \
+               something that is not an HL7 number: `<5`, `>100`, `pending`, `5,5`, `1e3`, \
+               `10 mg`. OBX-5, whose type OBX-2 decides, is IRA301's.",
+        why: "The FHIR elements an NM feeds are decimals or integers (Quantity.value, \
+              integer counts): text there makes the target reject the resource or the \
+              interface drop the value — a dose quantity or a duration silently gone.",
+        example: "`RXA|0|1|20240301||08^HepB^CVX|0.5 mL|...` — RXA-6 (administered amount, \
+                  NM) holds `0.5 mL`: the unit belongs in RXA-7.",
+        fix: "Have the sender put units and qualifiers in their own fields (units, \
+              comparator) and send plain numbers, or transform at the interface engine; \
+              agree what a non-numeric value should become in the target.",
+        references: &[
+            "HL7 v2.5.1 chapter 2A, NM numeric",
+            "FHIR R4 datatypes: decimal, integer, Quantity",
+        ],
+    },
+};
+
+impl SampleRule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+        let Some(msg) = sample.as_v2() else {
+            return;
+        };
+        let mut found = SampleFindings::new(META.id, scope);
+        msg.walk(&mut |item| {
+            let ElementPath::V2(p) = item.path else {
+                return;
+            };
+            if item.hint == TypeHint::Null || (p.segment == *b"OBX" && p.field == 5) {
+                return;
+            }
+            let Some(pos) = position(&p).filter(|pos| pos.v2_type == "NM") else {
+                return;
+            };
+            let Value::V2 { raw, .. } = item.value else {
+                return;
+            };
+            if !is_number(raw) {
+                let source = p.schema_key().to_string();
+                found.note(
+                    Some(source),
+                    pos.target.clone(),
+                    "NM value not numeric",
+                    item.location,
+                );
+            }
+        });
+        found.record(tally);
+    }
+}
