@@ -16,8 +16,10 @@
 //! [`AnalysisContext`]: the legacy profile against the target's requirements.
 
 mod context;
+mod context_support;
 mod engine;
 mod ira101_source_without_target;
+mod ira103_required_target_without_source;
 mod ira201_code_not_in_vocabulary;
 mod ira301_obx_value_type_mismatch;
 mod ira302_timestamp_without_timezone;
@@ -165,7 +167,7 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira601_identifier_without_authority::Rule,
 ];
 
-static CONTEXT_RULES: &[&dyn ContextRule] = &[];
+static CONTEXT_RULES: &[&dyn ContextRule] = &[&ira103_required_target_without_source::Rule];
 
 /// Every per-sample rule, in id order.
 pub fn sample_rules() -> &'static [&'static dyn SampleRule] {
