@@ -21,6 +21,7 @@ mod engine;
 mod ira101_source_without_target;
 mod ira103_required_target_without_source;
 mod ira201_code_not_in_vocabulary;
+mod ira202_code_outside_target_binding;
 mod ira301_obx_value_type_mismatch;
 mod ira302_timestamp_without_timezone;
 mod ira303_invalid_date_time;
@@ -167,7 +168,10 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira601_identifier_without_authority::Rule,
 ];
 
-static CONTEXT_RULES: &[&dyn ContextRule] = &[&ira103_required_target_without_source::Rule];
+static CONTEXT_RULES: &[&dyn ContextRule] = &[
+    &ira103_required_target_without_source::Rule,
+    &ira202_code_outside_target_binding::Rule,
+];
 
 /// Every per-sample rule, in id order.
 pub fn sample_rules() -> &'static [&'static dyn SampleRule] {
