@@ -19,6 +19,7 @@ mod context;
 mod context_support;
 mod engine;
 mod ira101_source_without_target;
+mod ira102_repeating_source_single_target;
 mod ira103_required_target_without_source;
 mod ira201_code_not_in_vocabulary;
 mod ira202_code_outside_target_binding;
@@ -169,6 +170,7 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
 ];
 
 static CONTEXT_RULES: &[&dyn ContextRule] = &[
+    &ira102_repeating_source_single_target::Rule,
     &ira103_required_target_without_source::Rule,
     &ira202_code_outside_target_binding::Rule,
 ];
