@@ -28,6 +28,7 @@ mod ira302_timestamp_without_timezone;
 mod ira303_invalid_date_time;
 mod ira401_message_structure_violation;
 mod ira402_non_ascii_without_charset;
+mod ira403_message_type_not_accepted;
 mod ira601_identifier_without_authority;
 mod shapes;
 mod structures;
@@ -173,6 +174,7 @@ static CONTEXT_RULES: &[&dyn ContextRule] = &[
     &ira102_repeating_source_single_target::Rule,
     &ira103_required_target_without_source::Rule,
     &ira202_code_outside_target_binding::Rule,
+    &ira403_message_type_not_accepted::Rule,
 ];
 
 /// Every per-sample rule, in id order.
