@@ -239,3 +239,93 @@ pub(super) fn group_examples(group: &Group) -> &[SeenAt] {
         })
         .map_or(&[], |p| p.first_seen.as_slice())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{PathKey, PathProfile};
+
+    fn p(s: &str) -> V2Path {
+        V2Path::parse(s).unwrap()
+    }
+
+    fn group(name: &str, paths: &[&str]) -> Group {
+        Group {
+            standard: GroupStandard::V2,
+            name: name.to_owned(),
+            version: Some("2.5.1".to_owned()),
+            samples: 1,
+            kinds: BTreeMap::new(),
+            paths: paths
+                .iter()
+                .map(|k| (PathKey((*k).to_owned()), PathProfile::default()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn inverse_map_finds_the_sources_of_an_element_and_what_is_inside_it() {
+        let map = Map::builtin();
+        let inv = InverseMap::build(map);
+        let maps: BTreeSet<String> = ["PID[Patient]".to_owned(), "OBX[Observation]".to_owned()]
+            .into_iter()
+            .collect();
+        let paths = |fhir: &str| -> BTreeSet<String> {
+            inv.sources(fhir, &maps)
+                .into_iter()
+                .map(|s| s.path.to_string())
+                .collect()
+        };
+        assert!(paths("Patient.birthDate").contains("PID-7"));
+        let ids = paths("Patient.identifier");
+        assert!(ids.contains("PID-3") && ids.contains("PID-3.1"), "{ids:?}");
+        // A prefix of another element's name is not its parent.
+        assert!(!paths("Patient.name").iter().any(|s| s.starts_with("PID-7")));
+        assert!(paths("Observation.value[x]").contains("OBX-5"));
+        // Only the given maps count.
+        assert!(
+            inv.sources("Patient.birthDate", &BTreeSet::new())
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_source_covers_the_profile_paths_that_hold_its_data() {
+        assert!(covers(&p("PID-5"), &p("PID-5.1")));
+        assert!(
+            covers(&p("PID-5.1"), &p("PID-5")),
+            "unsplit field is component 1"
+        );
+        assert!(covers(&p("PID-3.4"), &p("PID-3.4.1")));
+        assert!(!covers(&p("PID-3.4"), &p("PID-3.1")));
+        assert!(!covers(&p("PID-3"), &p("PID-30")));
+    }
+
+    #[test]
+    fn maps_of_the_structure_and_of_carried_segments_apply() {
+        let map = Map::builtin();
+        let g = group("ADT_A01", &["PID-3.1", "ZPI-1"]);
+        let maps = applied_maps(map, &g);
+        assert!(maps.contains("PID[Patient]"));
+        let res = built_resources(map, &g, &maps);
+        assert!(res.contains("Patient"), "{res:?}");
+        assert!(!res.contains("Encounter"), "no PV1 in the samples: {res:?}");
+        // A structure the guide has no message map for: the carried segments' main maps.
+        let g = group("ZZZ_Z01", &["PID-3.1"]);
+        assert_eq!(
+            applied_maps(map, &g).into_iter().collect::<Vec<_>>(),
+            ["PID[Patient]"]
+        );
+    }
+
+    #[test]
+    fn findings_scale_severity_by_the_share_affected() {
+        use super::super::find;
+        let meta = find("IRA103").unwrap();
+        let few = finding(meta, "ADT_A01", None, None, "x".into(), 1, 100, &[]);
+        assert_eq!(few.severity, RiskSeverity::Medium);
+        let many = finding(meta, "ADT_A01", None, None, "x".into(), 10, 100, &[]);
+        assert_eq!(many.severity, RiskSeverity::High);
+        assert_eq!((many.affected, many.total), (10, 100));
+    }
+}
