@@ -216,3 +216,33 @@ fn findings_of_each_rule_are_sorted() {
         assert_eq!(keys, sorted, "{id}");
     }
 }
+
+#[test]
+fn message_types_out_of_the_spec_scope_are_not_held_against_the_target() {
+    let case = load(&fixtures().join("IRA103/fires"));
+    let spec = Spec::from_toml_str(
+        "[interface]\nname = \"scope\"\n[legacy]\nmessage_types = [\"ORU^R01\"]\n[target]\nkind = \"fhir-r4\"\n",
+        "ira.toml",
+    )
+    .unwrap();
+    let ctx = AnalysisContext {
+        map: &case.map,
+        legacy: &case.legacy,
+        requirements: &case.requirements,
+        target_usage: None,
+        target_v2: None,
+        spec: Some(&spec),
+    };
+    let mut out = Vec::new();
+    for rule in context_rules() {
+        rule.check(&ctx, &mut out);
+    }
+    assert!(out.iter().all(|f| f.rule != "IRA103"), "{}", render(&out));
+    // IRA403 reports the out-of-scope messages instead.
+    assert!(
+        out.iter()
+            .any(|f| f.rule == "IRA403" && f.source.as_deref() == Some("MSH-9") && f.affected == 4),
+        "{}",
+        render(&out)
+    );
+}
