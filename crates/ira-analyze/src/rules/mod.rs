@@ -16,15 +16,22 @@
 //! [`AnalysisContext`]: the legacy profile against the target's requirements.
 
 mod context;
+mod context_support;
 mod engine;
 mod ira101_source_without_target;
+mod ira102_repeating_source_single_target;
+mod ira103_required_target_without_source;
+mod ira104_v2_path_not_in_target;
 mod ira201_code_not_in_vocabulary;
+mod ira202_code_outside_target_binding;
 mod ira301_obx_value_type_mismatch;
 mod ira302_timestamp_without_timezone;
 mod ira303_invalid_date_time;
+mod ira304_value_too_long;
 mod ira310_non_numeric_value;
 mod ira401_message_structure_violation;
 mod ira402_non_ascii_without_charset;
+mod ira403_message_type_not_accepted;
 mod ira601_identifier_without_authority;
 mod shapes;
 mod structures;
@@ -167,7 +174,14 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira601_identifier_without_authority::Rule,
 ];
 
-static CONTEXT_RULES: &[&dyn ContextRule] = &[];
+static CONTEXT_RULES: &[&dyn ContextRule] = &[
+    &ira102_repeating_source_single_target::Rule,
+    &ira103_required_target_without_source::Rule,
+    &ira104_v2_path_not_in_target::Rule,
+    &ira202_code_outside_target_binding::Rule,
+    &ira304_value_too_long::Rule,
+    &ira403_message_type_not_accepted::Rule,
+];
 
 /// Every per-sample rule, in id order.
 pub fn sample_rules() -> &'static [&'static dyn SampleRule] {
