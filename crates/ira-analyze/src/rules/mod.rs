@@ -28,6 +28,7 @@ mod ira301_obx_value_type_mismatch;
 mod ira302_timestamp_without_timezone;
 mod ira303_invalid_date_time;
 mod ira304_value_too_long;
+mod ira305_precision_lost;
 mod ira310_non_numeric_value;
 mod ira401_message_structure_violation;
 mod ira402_non_ascii_without_charset;
@@ -168,6 +169,7 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira301_obx_value_type_mismatch::Rule,
     &ira302_timestamp_without_timezone::Rule,
     &ira303_invalid_date_time::Rule,
+    &ira305_precision_lost::Rule,
     &ira310_non_numeric_value::Rule,
     &ira401_message_structure_violation::Rule,
     &ira402_non_ascii_without_charset::Rule,
