@@ -17,6 +17,7 @@
 
 mod context;
 mod engine;
+mod file_rule;
 mod ira101_source_without_target;
 mod ira201_code_not_in_vocabulary;
 mod ira301_obx_value_type_mismatch;
@@ -37,6 +38,7 @@ use ira_parse::model::Sample;
 
 pub use context::{AnalysisContext, ContextRule};
 pub use engine::{SampleRuleRun, run_sample_rules};
+pub use file_rule::{FileRule, FileState};
 pub use structures::{Slot, Structure, Syntax, Violation, structure_of, syntax};
 pub use tally::{Evidence, Finding, Tally, TallyKey};
 
@@ -167,6 +169,8 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
 
 static CONTEXT_RULES: &[&dyn ContextRule] = &[];
 
+static FILE_RULES: &[&dyn FileRule] = &[];
+
 /// Every per-sample rule, in id order.
 pub fn sample_rules() -> &'static [&'static dyn SampleRule] {
     SAMPLE_RULES
@@ -177,12 +181,18 @@ pub fn context_rules() -> &'static [&'static dyn ContextRule] {
     CONTEXT_RULES
 }
 
+/// Every per-file rule, in id order.
+pub fn file_rules() -> &'static [&'static dyn FileRule] {
+    FILE_RULES
+}
+
 /// The metadata of every rule, in id order.
 pub fn all() -> Vec<&'static RuleMeta> {
     let mut v: Vec<_> = SAMPLE_RULES
         .iter()
         .map(|r| r.meta())
         .chain(CONTEXT_RULES.iter().map(|r| r.meta()))
+        .chain(FILE_RULES.iter().map(|r| r.meta()))
         .collect();
     v.sort_by_key(|m| m.id);
     v
