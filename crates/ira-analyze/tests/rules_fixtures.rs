@@ -143,6 +143,8 @@ fn findings_never_carry_sample_values() {
             "VN000",
             "<5",
             "5.4",
+            "FAKEID",
+            "8f0c1a52",
         ] {
             assert!(!text.contains(canary), "{id}: {canary} in\n{text}");
         }

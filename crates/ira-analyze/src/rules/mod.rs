@@ -25,6 +25,7 @@ mod ira302_timestamp_without_timezone;
 mod ira303_invalid_date_time;
 mod ira401_message_structure_violation;
 mod ira402_non_ascii_without_charset;
+mod ira404_unresolved_reference;
 mod ira601_identifier_without_authority;
 mod shapes;
 mod structures;
@@ -169,7 +170,7 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
 
 static CONTEXT_RULES: &[&dyn ContextRule] = &[];
 
-static FILE_RULES: &[&dyn FileRule] = &[];
+static FILE_RULES: &[&dyn FileRule] = &[&ira404_unresolved_reference::Rule];
 
 /// Every per-sample rule, in id order.
 pub fn sample_rules() -> &'static [&'static dyn SampleRule] {

@@ -1,0 +1,358 @@
+//! IRA404 unresolved-reference: FHIR references that point at nothing in their Bundle or
+//! NDJSON file.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use ira_parse::Location;
+use ira_parse::fhir::table;
+use ira_parse::model::{ElementPath, Sample};
+
+use super::file_rule::{FileRule, FileState};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, Tally, TallyKey};
+use crate::target::strip_indexes;
+
+pub(super) struct Rule;
+
+static META: RuleMeta = RuleMeta {
+    id: "IRA404",
+    name: "unresolved-reference",
+    title: "FHIR references that resolve to nothing in their Bundle or file",
+    category: Category::Structure,
+    severity: RiskSeverity::High,
+    patient_safety: false,
+    doc: RuleDoc {
+        what: "In a FHIR file (a Bundle, or an NDJSON file), `Reference.reference` values that \
+               match no resource of the same file: a `urn:uuid:`/`urn:oid:` reference that is no \
+               entry's `fullUrl`; a relative `Type/id` that is neither the type and id of a \
+               resource read nor the tail of a `fullUrl` (in an NDJSON file, only for types the \
+               file holds, since bulk exports split types into files); a relative reference \
+               not of the form `Type/id` or naming no R4 resource type; a contained reference \
+               `#id` that matches no contained resource of its resource. Absolute URLs that \
+               are no `fullUrl` (another server) and conditional references (`Patient?…`) are \
+               not flagged. Findings name the referring element and the referenced type, \
+               never the id.",
+        why: "A transaction Bundle whose `urn:uuid` references match no entry is rejected \
+              as a whole by the server; a document or message whose subject or performer is \
+              missing cannot be read safely; a relative reference to a resource that is not \
+              sent must already exist on the target, or the result is attached to nobody. \
+              Samples that already show dangling references predict rejected or orphaned \
+              data after go-live.",
+        example: "An Observation in a transaction Bundle with \
+                  `\"subject\": {\"reference\": \"urn:uuid:…\"}` where no entry has that \
+                  `fullUrl`; `\"subject\": {\"reference\": \"Patient/…\"}` where the Bundle \
+                  carries no such Patient; `\"performer\": [{\"reference\": \"#pr1\"}]` \
+                  without a contained resource `pr1`.",
+        fix: "Have the sending side put every referenced resource in the Bundle (with \
+              `fullUrl` equal to the `urn:uuid` used), or use conditional references \
+              (`Patient?identifier=system|value`) in transactions; for references to \
+              resources that must already exist on the target, agree how they are created \
+              first (a master-data load) and check them there; fix contained references to \
+              use the contained resource's `id`.",
+        references: &[
+            "FHIR R4 Bundle: resolving references in Bundles (fullUrl, relative and urn:uuid references)",
+            "FHIR R4 References: Reference.reference, contained resources (#id)",
+            "FHIR R4 http: transaction processing, conditional references",
+            "FHIR Bulk Data Access: one NDJSON file per resource type",
+        ],
+    },
+};
+
+impl FileRule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn start(&self) -> Box<dyn FileState> {
+        Box::<State>::default()
+    }
+}
+
+/// What a reference points at, by shape (never the id itself in a finding).
+#[derive(Clone, Debug)]
+enum Target {
+    /// `Type/id` (a `_history` suffix removed).
+    Relative { ty: &'static str, id: String },
+    /// `urn:uuid:…` or `urn:oid:…`: must be a `fullUrl` of the file.
+    Urn { scheme: &'static str, url: String },
+    /// A relative reference of another shape, or to an unknown type: resolves nowhere.
+    Malformed(&'static str),
+}
+
+#[derive(Debug)]
+struct Ref {
+    sample: u32,
+    scope: String,
+    source: String,
+    target: Target,
+    at: Location,
+}
+
+#[derive(Default)]
+struct State {
+    samples: u32,
+    /// The file has a Bundle shell (details say "bundle", else "file").
+    bundle: bool,
+    /// `Type/id` of every resource read, and tails of absolute `fullUrl`s.
+    ids: HashSet<(String, String)>,
+    full_urls: HashSet<String>,
+    types: HashSet<String>,
+    refs: Vec<Ref>,
+    /// Contained references of a sample that matched nothing in it (decided per sample).
+    dangling_contained: Vec<Ref>,
+    /// Whether a stripped path is a `Reference.reference` leaf.
+    is_ref: HashMap<String, bool>,
+}
+
+impl FileState for State {
+    fn observe(&mut self, sample: &dyn Sample, scope: &str) {
+        if sample.as_fhir().is_none() {
+            return;
+        }
+        self.samples += 1;
+        let n = self.samples;
+        let kind = sample.info().kind.into_owned();
+        if kind == "Bundle" {
+            self.bundle = true;
+        }
+        self.types.insert(kind.clone());
+        let id_path = format!("{kind}.id");
+        let contained_id = format!("{kind}.contained.id");
+        let mut contained_ids: HashSet<String> = HashSet::new();
+        let mut contained_refs: Vec<(String, String, Location)> = Vec::new();
+        let mut refs: Vec<(String, String, Location)> = Vec::new();
+        let mut ids: Vec<String> = Vec::new();
+        let mut urls: Vec<String> = Vec::new();
+        sample.walk(&mut |item| {
+            let ElementPath::Fhir(p) = item.path else {
+                return;
+            };
+            if p == id_path {
+                ids.push(item.value.text().into_owned());
+                return;
+            }
+            let last = p.rsplit('.').next().unwrap_or_default();
+            if last != "reference" && last != "fullUrl" && last != "id" {
+                return;
+            }
+            let stripped = strip_indexes(p);
+            match last {
+                "fullUrl" if stripped == "Bundle.entry.fullUrl" => {
+                    urls.push(item.value.text().into_owned());
+                }
+                "id" if stripped == contained_id => {
+                    contained_ids.insert(item.value.text().into_owned());
+                }
+                "reference" => {
+                    let is_ref = *self
+                        .is_ref
+                        .entry(stripped.clone())
+                        .or_insert_with(|| is_reference_leaf(&stripped));
+                    if !is_ref {
+                        return;
+                    }
+                    let v = item.value.text();
+                    if let Some(local) = v.strip_prefix('#') {
+                        contained_refs.push((local.to_owned(), stripped, item.location));
+                    } else {
+                        refs.push((v.into_owned(), stripped, item.location));
+                    }
+                }
+                _ => {}
+            }
+        });
+        for id in ids {
+            self.ids.insert((kind.clone(), id));
+        }
+        for url in urls {
+            if let Some((ty, id)) = tail(&url) {
+                self.ids.insert((ty.to_owned(), id.to_owned()));
+            }
+            self.full_urls.insert(url);
+        }
+        // `#` alone is the container itself.
+        for (local, source, at) in contained_refs {
+            if !local.is_empty() && !contained_ids.contains(&local) {
+                self.dangling_contained.push(Ref {
+                    sample: n,
+                    scope: scope.to_owned(),
+                    source,
+                    target: Target::Malformed("contained reference matching no contained resource"),
+                    at,
+                });
+            }
+        }
+        for (value, source, at) in refs {
+            if let Some(target) = classify(&value) {
+                self.refs.push(Ref {
+                    sample: n,
+                    scope: scope.to_owned(),
+                    source,
+                    target,
+                    at,
+                });
+            }
+        }
+    }
+
+    fn finish(self: Box<Self>, tally: &mut Tally) {
+        let place = if self.bundle { "bundle" } else { "file" };
+        let mut seen: BTreeSet<(u32, TallyKey)> = BTreeSet::new();
+        for r in self.dangling_contained.into_iter().chain(self.refs) {
+            let detail = match &r.target {
+                Target::Relative { ty, id } => {
+                    let resolved = self.ids.contains(&((*ty).to_owned(), id.clone()));
+                    // A bulk export puts each type in its own file: only a file that
+                    // holds the type is expected to hold the referenced resource.
+                    if resolved || (!self.bundle && !self.types.contains(*ty)) {
+                        continue;
+                    }
+                    format!("reference to {ty} not in the {place}")
+                }
+                Target::Urn { scheme, url } => {
+                    if self.full_urls.contains(url) {
+                        continue;
+                    }
+                    format!("{scheme} reference matching no fullUrl in the {place}")
+                }
+                Target::Malformed(what) => (*what).to_owned(),
+            };
+            let key = TallyKey {
+                rule: META.id,
+                scope: r.scope,
+                source: Some(r.source),
+                target: None,
+                detail,
+            };
+            if seen.insert((r.sample, key.clone())) {
+                tally.record(key, r.at);
+            }
+        }
+    }
+}
+
+/// What a reference value points at; `None` when it is not this rule's business
+/// (absolute URLs, conditional references, empty values).
+fn classify(value: &str) -> Option<Target> {
+    if value.is_empty() {
+        return None;
+    }
+    for scheme in ["urn:uuid", "urn:oid"] {
+        if value
+            .get(..scheme.len() + 1)
+            .is_some_and(|p| p.eq_ignore_ascii_case(&format!("{scheme}:")))
+        {
+            return Some(Target::Urn {
+                scheme,
+                url: value.to_owned(),
+            });
+        }
+    }
+    // Another server, or resolved by the server in a transaction.
+    if value.contains("://") || value.contains('?') {
+        return None;
+    }
+    let without_history = match value.find("/_history/") {
+        Some(i) => &value[..i],
+        None => value,
+    };
+    let mut parts = without_history.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(ty), Some(id), None) if !ty.is_empty() && !id.is_empty() => {
+            match table::r4().resource_types().find(|t| *t == ty) {
+                Some(ty) => Some(Target::Relative {
+                    ty,
+                    id: id.to_owned(),
+                }),
+                None => Some(Target::Malformed(
+                    "relative reference naming no R4 resource type",
+                )),
+            }
+        }
+        _ => Some(Target::Malformed(
+            "relative reference not of the form Type/id",
+        )),
+    }
+}
+
+/// `Type` and `id` at the end of a `fullUrl` (`http://x/fhir/Patient/1/_history/2`).
+fn tail(url: &str) -> Option<(&str, &str)> {
+    let url = match url.find("/_history/") {
+        Some(i) => &url[..i],
+        None => url,
+    };
+    let (rest, id) = url.rsplit_once('/')?;
+    let ty = rest.rsplit('/').next()?;
+    (table::r4().is_resource_type(ty) && !id.is_empty()).then_some((ty, id))
+}
+
+/// Whether `path` (no indexes, ending in `.reference`) is `Reference.reference`: its
+/// parent element is of type Reference. Paths the table cannot follow (inside contained
+/// resources) are taken to be references.
+fn is_reference_leaf(path: &str) -> bool {
+    let t = table::r4();
+    let segs: Vec<&str> = path.split('.').collect();
+    let Some((root, rest)) = segs.split_first() else {
+        return false;
+    };
+    let Some((_, parents)) = rest.split_last() else {
+        return false;
+    };
+    if parents.is_empty() {
+        // `DetectedIssue.reference` is a uri of the resource itself.
+        return false;
+    }
+    let mut base: &str = root;
+    let mut ty = None;
+    for (i, seg) in parents.iter().enumerate() {
+        let Some(child) = t.child(base, seg) else {
+            return true;
+        };
+        ty = child.ty();
+        if i + 1 < parents.len() {
+            match t.children_base(&child) {
+                Some(b) => base = b,
+                None => return true,
+            }
+        }
+    }
+    ty.is_none_or(|ty| ty == "Reference")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_leaves_are_told_from_other_reference_named_elements() {
+        assert!(is_reference_leaf("Observation.subject.reference"));
+        assert!(is_reference_leaf(
+            "Patient.extension.valueReference.reference"
+        ));
+        assert!(is_reference_leaf("Observation.contained.subject.reference"));
+        assert!(!is_reference_leaf("DetectedIssue.reference"));
+        assert!(!is_reference_leaf("Immunization.education.reference"));
+    }
+
+    #[test]
+    fn classification_by_shape() {
+        assert!(matches!(
+            classify("Patient/1/_history/2"),
+            Some(Target::Relative { ty: "Patient", .. })
+        ));
+        assert!(matches!(
+            classify("urn:uuid:0000"),
+            Some(Target::Urn {
+                scheme: "urn:uuid",
+                ..
+            })
+        ));
+        assert!(classify("http://other.example/fhir/Patient/1").is_none());
+        assert!(classify("Patient?identifier=x|1").is_none());
+        assert!(matches!(classify("Patient"), Some(Target::Malformed(_))));
+        assert!(matches!(classify("Patientx/1"), Some(Target::Malformed(_))));
+        assert_eq!(
+            tail("http://x.example/fhir/Patient/1/_history/3"),
+            Some(("Patient", "1"))
+        );
+    }
+}
