@@ -27,6 +27,7 @@ mod ira401_message_structure_violation;
 mod ira402_non_ascii_without_charset;
 mod ira404_unresolved_reference;
 mod ira601_identifier_without_authority;
+mod ira602_duplicate_resource_or_identifier;
 mod shapes;
 mod structures;
 mod tally;
@@ -170,7 +171,10 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
 
 static CONTEXT_RULES: &[&dyn ContextRule] = &[];
 
-static FILE_RULES: &[&dyn FileRule] = &[&ira404_unresolved_reference::Rule];
+static FILE_RULES: &[&dyn FileRule] = &[
+    &ira404_unresolved_reference::Rule,
+    &ira602_duplicate_resource_or_identifier::Rule,
+];
 
 /// Every per-sample rule, in id order.
 pub fn sample_rules() -> &'static [&'static dyn SampleRule] {
