@@ -26,6 +26,7 @@ mod ira303_invalid_date_time;
 mod ira401_message_structure_violation;
 mod ira402_non_ascii_without_charset;
 mod ira404_unresolved_reference;
+mod ira501_element_forbidden_by_profile;
 mod ira601_identifier_without_authority;
 mod ira602_duplicate_resource_or_identifier;
 mod shapes;
@@ -169,7 +170,7 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira601_identifier_without_authority::Rule,
 ];
 
-static CONTEXT_RULES: &[&dyn ContextRule] = &[];
+static CONTEXT_RULES: &[&dyn ContextRule] = &[&ira501_element_forbidden_by_profile::Rule];
 
 static FILE_RULES: &[&dyn FileRule] = &[
     &ira404_unresolved_reference::Rule,
