@@ -26,6 +26,7 @@ mod ira303_invalid_date_time;
 mod ira401_message_structure_violation;
 mod ira402_non_ascii_without_charset;
 mod ira404_unresolved_reference;
+mod ira405_fhir_primitive_invalid;
 mod ira501_element_forbidden_by_profile;
 mod ira601_identifier_without_authority;
 mod ira602_duplicate_resource_or_identifier;
@@ -167,6 +168,7 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira303_invalid_date_time::Rule,
     &ira401_message_structure_violation::Rule,
     &ira402_non_ascii_without_charset::Rule,
+    &ira405_fhir_primitive_invalid::Rule,
     &ira601_identifier_without_authority::Rule,
 ];
 
