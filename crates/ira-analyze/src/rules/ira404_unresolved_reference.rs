@@ -333,6 +333,40 @@ mod tests {
         assert!(!is_reference_leaf("Immunization.education.reference"));
     }
 
+    /// The engine finishes file rules per file: running the rule folder as one input
+    /// gives exactly the merge of each file run alone (no state crosses files: the
+    /// Patient of one file resolves nothing in another).
+    #[test]
+    fn file_state_is_per_file_in_the_engine() {
+        use ira_parse::document::{ReadOptions, read_samples};
+        use ira_parse::input::{detect, discover};
+
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/rules/IRA404");
+        let discovery = discover(&[dir]).unwrap();
+        let load = |f: &ira_parse::input::SourceFile| -> Result<Vec<u8>, ira_parse::Issue> {
+            Ok(std::fs::read(&f.path).unwrap())
+        };
+        let all = super::super::run_sample_rules(&discovery, load, ReadOptions::default());
+        let mut each = Tally::default();
+        for f in discovery.table.files() {
+            let bytes = std::fs::read(&f.path).unwrap();
+            let mut run = super::super::SampleRuleRun::default();
+            read_samples(
+                f,
+                detect(&bytes, Some(&f.path)),
+                &bytes,
+                ReadOptions::default(),
+                &mut run,
+            );
+            each.merge(run.finish());
+        }
+        assert_eq!(all, each);
+        let ira404 = |t: &Tally| t.entries().filter(|(k, _)| k.rule == "IRA404").count();
+        // fires.json: 4 keys; fires-ndjson: 1 (its Patient/p1 resolves, the other not).
+        assert_eq!(ira404(&all), 5);
+    }
+
     #[test]
     fn classification_by_shape() {
         assert!(matches!(
