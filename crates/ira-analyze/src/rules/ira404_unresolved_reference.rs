@@ -7,7 +7,7 @@ use ira_parse::Location;
 use ira_parse::fhir::table;
 use ira_parse::model::{ElementPath, Sample};
 
-use super::file_rule::{FileRule, FileState};
+use super::file_rule::{FileRule, FileState, Interner, key_hash};
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, Tally, TallyKey};
 use crate::target::strip_indexes;
 
@@ -68,21 +68,22 @@ impl FileRule for Rule {
 }
 
 /// What a reference points at, by shape (never the id itself in a finding).
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Target {
-    /// `Type/id` (a `_history` suffix removed).
-    Relative { ty: &'static str, id: String },
-    /// `urn:uuid:…` or `urn:oid:…`: must be a `fullUrl` of the file.
-    Urn { scheme: &'static str, url: String },
+    /// `Type/id` (a `_history` suffix removed), as the hash of type and id.
+    Relative { ty: &'static str, id: u64 },
+    /// `urn:uuid:…` or `urn:oid:…`: must be a `fullUrl` of the file (its hash).
+    Urn { scheme: &'static str, url: u64 },
     /// A relative reference of another shape, or to an unknown type: resolves nowhere.
     Malformed(&'static str),
 }
 
+/// A reference not resolved when it was read. Scope and source path are interned.
 #[derive(Debug)]
 struct Ref {
     sample: u32,
-    scope: String,
-    source: String,
+    scope: u32,
+    source: u32,
     target: Target,
     at: Location,
 }
@@ -92,13 +93,15 @@ struct State {
     samples: u32,
     /// The file has a Bundle shell (details say "bundle", else "file").
     bundle: bool,
-    /// `Type/id` of every resource read, and tails of absolute `fullUrl`s.
-    ids: HashSet<(String, String)>,
-    full_urls: HashSet<String>,
+    /// Hashes of `Type` + `id` of every resource read, and of the tails of absolute
+    /// `fullUrl`s.
+    ids: HashSet<u64>,
+    /// Hashes of the `fullUrl`s.
+    full_urls: HashSet<u64>,
     types: HashSet<String>,
+    /// References still unresolved when read (a later resource may resolve them).
     refs: Vec<Ref>,
-    /// Contained references of a sample that matched nothing in it (decided per sample).
-    dangling_contained: Vec<Ref>,
+    strings: Interner,
     /// Whether a stripped path is a `Reference.reference` leaf.
     is_ref: HashMap<String, bool>,
 }
@@ -114,20 +117,17 @@ impl FileState for State {
         if kind == "Bundle" {
             self.bundle = true;
         }
-        self.types.insert(kind.clone());
         let id_path = format!("{kind}.id");
         let contained_id = format!("{kind}.contained.id");
         let mut contained_ids: HashSet<String> = HashSet::new();
         let mut contained_refs: Vec<(String, String, Location)> = Vec::new();
-        let mut refs: Vec<(String, String, Location)> = Vec::new();
-        let mut ids: Vec<String> = Vec::new();
-        let mut urls: Vec<String> = Vec::new();
+        let mut refs: Vec<(Target, String, Location)> = Vec::new();
         sample.walk(&mut |item| {
             let ElementPath::Fhir(p) = item.path else {
                 return;
             };
             if p == id_path {
-                ids.push(item.value.text().into_owned());
+                self.ids.insert(key_hash(&[&kind, &item.value.text()]));
                 return;
             }
             let last = p.rsplit('.').next().unwrap_or_default();
@@ -137,7 +137,11 @@ impl FileState for State {
             let stripped = strip_indexes(p);
             match last {
                 "fullUrl" if stripped == "Bundle.entry.fullUrl" => {
-                    urls.push(item.value.text().into_owned());
+                    let url = item.value.text();
+                    if let Some((ty, id)) = tail(&url) {
+                        self.ids.insert(key_hash(&[ty, id]));
+                    }
+                    self.full_urls.insert(key_hash(&[&url]));
                 }
                 "id" if stripped == contained_id => {
                     contained_ids.insert(item.value.text().into_owned());
@@ -153,79 +157,88 @@ impl FileState for State {
                     let v = item.value.text();
                     if let Some(local) = v.strip_prefix('#') {
                         contained_refs.push((local.to_owned(), stripped, item.location));
-                    } else {
-                        refs.push((v.into_owned(), stripped, item.location));
+                    } else if let Some(target) = classify(&v) {
+                        refs.push((target, stripped, item.location));
                     }
                 }
                 _ => {}
             }
         });
-        for id in ids {
-            self.ids.insert((kind.clone(), id));
+        if !self.types.contains(&kind) {
+            self.types.insert(kind);
         }
-        for url in urls {
-            if let Some((ty, id)) = tail(&url) {
-                self.ids.insert((ty.to_owned(), id.to_owned()));
-            }
-            self.full_urls.insert(url);
-        }
+        let scope = self.strings.intern(scope);
         // `#` alone is the container itself.
         for (local, source, at) in contained_refs {
             if !local.is_empty() && !contained_ids.contains(&local) {
-                self.dangling_contained.push(Ref {
+                let source = self.strings.intern(&source);
+                self.refs.push(Ref {
                     sample: n,
-                    scope: scope.to_owned(),
+                    scope,
                     source,
                     target: Target::Malformed("contained reference matching no contained resource"),
                     at,
                 });
             }
         }
-        for (value, source, at) in refs {
-            if let Some(target) = classify(&value) {
-                self.refs.push(Ref {
-                    sample: n,
-                    scope: scope.to_owned(),
-                    source,
-                    target,
-                    at,
-                });
+        for (target, source, at) in refs {
+            // Resolved already: nothing to keep (the sets only grow).
+            if self.resolves(target) {
+                continue;
             }
+            let source = self.strings.intern(&source);
+            self.refs.push(Ref {
+                sample: n,
+                scope,
+                source,
+                target,
+                at,
+            });
         }
     }
 
     fn finish(self: Box<Self>, tally: &mut Tally) {
         let place = if self.bundle { "bundle" } else { "file" };
         let mut seen: BTreeSet<(u32, TallyKey)> = BTreeSet::new();
-        for r in self.dangling_contained.into_iter().chain(self.refs) {
-            let detail = match &r.target {
-                Target::Relative { ty, id } => {
-                    let resolved = self.ids.contains(&((*ty).to_owned(), id.clone()));
+        for r in &self.refs {
+            if self.resolves(r.target) {
+                continue;
+            }
+            let detail = match r.target {
+                Target::Relative { ty, .. } => {
                     // A bulk export puts each type in its own file: only a file that
                     // holds the type is expected to hold the referenced resource.
-                    if resolved || (!self.bundle && !self.types.contains(*ty)) {
+                    if !self.bundle && !self.types.contains(ty) {
                         continue;
                     }
                     format!("reference to {ty} not in the {place}")
                 }
-                Target::Urn { scheme, url } => {
-                    if self.full_urls.contains(url) {
-                        continue;
-                    }
+                Target::Urn { scheme, .. } => {
                     format!("{scheme} reference matching no fullUrl in the {place}")
                 }
-                Target::Malformed(what) => (*what).to_owned(),
+                Target::Malformed(what) => what.to_owned(),
             };
             let key = TallyKey {
                 rule: META.id,
-                scope: r.scope,
-                source: Some(r.source),
+                scope: self.strings.get(r.scope).to_owned(),
+                source: Some(self.strings.get(r.source).to_owned()),
                 target: None,
                 detail,
             };
             if seen.insert((r.sample, key.clone())) {
                 tally.record(key, r.at);
             }
+        }
+    }
+}
+
+impl State {
+    /// Whether a reference resolves to what has been read so far.
+    fn resolves(&self, target: Target) -> bool {
+        match target {
+            Target::Relative { id, .. } => self.ids.contains(&id),
+            Target::Urn { url, .. } => self.full_urls.contains(&url),
+            Target::Malformed(_) => false,
         }
     }
 }
@@ -243,7 +256,7 @@ fn classify(value: &str) -> Option<Target> {
         {
             return Some(Target::Urn {
                 scheme,
-                url: value.to_owned(),
+                url: key_hash(&[value]),
             });
         }
     }
@@ -261,7 +274,7 @@ fn classify(value: &str) -> Option<Target> {
             match table::r4().resource_types().find(|t| *t == ty) {
                 Some(ty) => Some(Target::Relative {
                     ty,
-                    id: id.to_owned(),
+                    id: key_hash(&[ty, id]),
                 }),
                 None => Some(Target::Malformed(
                     "relative reference naming no R4 resource type",
