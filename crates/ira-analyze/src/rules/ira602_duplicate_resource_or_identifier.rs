@@ -1,12 +1,12 @@
 //! IRA602 duplicate-resource-or-identifier: one file carrying the same resource twice,
 //! or two patients (practitioners, organizations…) with the same business identifier.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use ira_parse::Location;
 use ira_parse::model::{ElementPath, Sample};
 
-use super::file_rule::{FileRule, FileState};
+use super::file_rule::{FileRule, FileState, Interner, key_hash};
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, Tally, TallyKey};
 
 pub(super) struct Rule;
@@ -74,18 +74,47 @@ impl FileRule for Rule {
     }
 }
 
-/// One resource that carries a key: its sample number, scope and start.
-type Seen = (u32, String, Location);
+/// Resources of one file that share a key (an id, or an identifier).
+struct Group {
+    /// Interned scope, source path and detail of the finding.
+    scope: u32,
+    source: u32,
+    detail: u32,
+    /// The first resource (sample number, start), and any others.
+    first: (u32, Location),
+    more: Vec<(u32, Location)>,
+}
 
 #[derive(Default)]
 struct State {
     samples: u32,
     /// A history Bundle: one resource in several versions is expected.
     history: bool,
-    /// `(type, id)` → resources carrying it.
-    ids: BTreeMap<(String, String), Vec<Seen>>,
-    /// `(type, system, value)` → resources carrying it.
-    identifiers: BTreeMap<(String, Option<String>, String), Vec<Seen>>,
+    /// Key hash (`id` + type + id, or `identifier` + type + system + value) → the
+    /// resources carrying it. Hashes, not values: the state stays small on a large
+    /// NDJSON file and never holds an identifier value.
+    groups: HashMap<u64, Group>,
+    strings: Interner,
+}
+
+impl State {
+    fn add(
+        &mut self,
+        key: u64,
+        n: u32,
+        at: Location,
+        describe: impl FnOnce(&mut Interner) -> Group,
+    ) {
+        match self.groups.get_mut(&key) {
+            // Twice in one resource is not two resources.
+            Some(g) if g.first.0 == n || g.more.last().is_some_and(|m| m.0 == n) => {}
+            Some(g) => g.more.push((n, at)),
+            None => {
+                let g = describe(&mut self.strings);
+                self.groups.insert(key, g);
+            }
+        }
+    }
 }
 
 impl FileState for State {
@@ -130,21 +159,40 @@ impl FileState for State {
             return;
         }
         if let Some(id) = id {
-            self.ids
-                .entry((kind.clone(), id))
-                .or_default()
-                .push((n, scope.to_owned(), at));
+            self.add(key_hash(&["id", &kind, &id]), n, at, |s| Group {
+                scope: s.intern(scope),
+                source: s.intern(&format!("{kind}.id")),
+                detail: s.intern("resources of one type sharing an id in one file"),
+                first: (n, at),
+                more: Vec::new(),
+            });
         }
         for (_, (system, value)) in idents {
             let Some(value) = value else { continue };
-            let v = self
-                .identifiers
-                .entry((kind.clone(), system, value))
-                .or_default();
-            // Twice in one resource is not two resources.
-            if v.last().is_none_or(|(m, _, _)| *m != n) {
-                v.push((n, scope.to_owned(), at));
-            }
+            // NUL cannot start a URI: "no system" differs from every system.
+            let key = key_hash(&[
+                "identifier",
+                &kind,
+                system.as_deref().unwrap_or("\0"),
+                &value,
+            ]);
+            self.add(key, n, at, |s| Group {
+                scope: s.intern(scope),
+                source: s.intern(&format!("{kind}.identifier")),
+                detail: s.intern(&match system.as_deref() {
+                    Some(sys) if is_showable_system(sys) => {
+                        format!("resources sharing an identifier (system {sys}) in one file")
+                    }
+                    Some(_) => {
+                        "resources sharing an identifier (system not a plain URI) in one file"
+                            .to_owned()
+                    }
+                    None => "resources sharing an identifier value without system in one file"
+                        .to_owned(),
+                }),
+                first: (n, at),
+                more: Vec::new(),
+            });
         }
     }
 
@@ -153,43 +201,22 @@ impl FileState for State {
             return;
         }
         let mut seen: BTreeSet<(u32, TallyKey)> = BTreeSet::new();
-        let mut record = |kind: &str, what: &str, detail: String, group: Vec<Seen>| {
-            if group.len() < 2 {
-                return;
+        for g in self.groups.values() {
+            if g.more.is_empty() {
+                continue;
             }
-            for (n, scope, at) in group {
-                let key = TallyKey {
-                    rule: META.id,
-                    scope,
-                    source: Some(format!("{kind}.{what}")),
-                    target: None,
-                    detail: detail.clone(),
-                };
-                if seen.insert((n, key.clone())) {
-                    tally.record(key, at);
-                }
-            }
-        };
-        for ((kind, _), group) in self.ids {
-            record(
-                &kind,
-                "id",
-                "resources of one type sharing an id in one file".to_owned(),
-                group,
-            );
-        }
-        for ((kind, system, _), group) in self.identifiers {
-            let detail = match system.as_deref() {
-                Some(s) if is_showable_system(s) => {
-                    format!("resources sharing an identifier (system {s}) in one file")
-                }
-                Some(_) => "resources sharing an identifier (system not a plain URI) in one file"
-                    .to_owned(),
-                None => {
-                    "resources sharing an identifier value without system in one file".to_owned()
-                }
+            let key = TallyKey {
+                rule: META.id,
+                scope: self.strings.get(g.scope).to_owned(),
+                source: Some(self.strings.get(g.source).to_owned()),
+                target: None,
+                detail: self.strings.get(g.detail).to_owned(),
             };
-            record(&kind, "identifier", detail, group);
+            for &(n, at) in std::iter::once(&g.first).chain(&g.more) {
+                if seen.insert((n, key.clone())) {
+                    tally.record(key.clone(), at);
+                }
+            }
         }
     }
 }
