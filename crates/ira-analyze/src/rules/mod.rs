@@ -14,6 +14,9 @@
 //! read in parallel merge in file order, so findings are the same whatever the thread
 //! count. Rules of the second kind, [`ContextRule`]s, run once on the
 //! [`AnalysisContext`]: the legacy profile against the target's requirements.
+//! Rules of the third kind, [`FileRule`]s, see every sample of one file before they
+//! decide (references that resolve within a Bundle, duplicates within a file); the
+//! engine keeps their state per file and finishes it at the end of the file.
 
 mod context;
 mod engine;
