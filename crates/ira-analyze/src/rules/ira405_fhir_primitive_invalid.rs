@@ -8,7 +8,7 @@ use ira_parse::fhir::table;
 use ira_parse::model::{ElementPath, Sample, Value};
 
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
-use crate::target::{PrimitiveProblem, check_primitive, strip_indexes};
+use crate::target::{PrimitiveProblem, check_primitive};
 
 pub(super) struct Rule;
 
@@ -58,31 +58,31 @@ impl SampleRule for Rule {
         if sample.as_fhir().is_none() {
             return;
         }
-        // Per sample: the type of each path, and what was found (once per key).
-        let mut types: HashMap<String, Option<&'static str>> = HashMap::new();
         let mut found: Vec<(String, &'static str, PrimitiveProblem, Location)> = Vec::new();
-        sample.walk(&mut |item| {
-            let ElementPath::Fhir(p) = item.path else {
-                return;
-            };
-            let text = match &item.value {
-                Value::Text(s) | Value::Number(s) => s.as_ref(),
-                _ => return,
-            };
-            let stripped = strip_indexes(p);
-            let ty = *types
-                .entry(stripped.clone())
-                .or_insert_with(|| primitive_type(&stripped));
-            let Some(ty) = ty else { return };
-            let Some(problem) = check_primitive(ty, text) else {
-                return;
-            };
-            if !found
-                .iter()
-                .any(|(s, _, pr, _)| *s == stripped && *pr == problem)
-            {
-                found.push((stripped, ty, problem, item.location));
-            }
+        TYPES.with_borrow_mut(|cache| {
+            let mut stripped = String::with_capacity(128);
+            sample.walk(&mut |item| {
+                let ElementPath::Fhir(p) = item.path else {
+                    return;
+                };
+                let text = match &item.value {
+                    Value::Text(s) | Value::Number(s) => s.as_ref(),
+                    _ => return,
+                };
+                strip_into(p, &mut stripped);
+                let Some(ty) = cache.type_of(&stripped) else {
+                    return;
+                };
+                let Some(problem) = check_primitive(ty, text) else {
+                    return;
+                };
+                if !found
+                    .iter()
+                    .any(|(s, _, pr, _)| *s == stripped && *pr == problem)
+                {
+                    found.push((stripped.clone(), ty, problem, item.location));
+                }
+            });
         });
         for (source, ty, problem, at) in found {
             tally.record(
@@ -97,6 +97,56 @@ impl SampleRule for Rule {
             );
         }
     }
+}
+
+/// Paths kept in a thread's type cache before it is cleared: the R4 paths real samples
+/// use are far fewer; crafted input with endless unknown names cannot grow it without
+/// bound.
+const CACHE_CAP: usize = 1 << 16;
+
+/// The primitive type of each path seen (no indexes), per thread: rules are shared
+/// between threads, and resolving a path through the R4 table for every leaf of every
+/// sample would cost more than the check itself.
+#[derive(Default)]
+struct TypeCache(HashMap<String, Option<&'static str>>);
+
+impl TypeCache {
+    fn type_of(&mut self, path: &str) -> Option<&'static str> {
+        if let Some(t) = self.0.get(path) {
+            return *t;
+        }
+        if self.0.len() >= CACHE_CAP {
+            self.0.clear();
+        }
+        let t = primitive_type(path);
+        self.0.insert(path.to_owned(), t);
+        t
+    }
+}
+
+thread_local! {
+    static TYPES: std::cell::RefCell<TypeCache> = std::cell::RefCell::new(TypeCache::default());
+}
+
+/// `Patient.name[0].given[1]` → `Patient.name.given`, into a reused buffer (numeric
+/// indexes only, as [`crate::target::strip_indexes`]).
+fn strip_into(path: &str, out: &mut String) {
+    out.clear();
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find(']') {
+            Some(close) if close > 0 && after[..close].bytes().all(|b| b.is_ascii_digit()) => {
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
 }
 
 /// The R4 primitive type of a leaf path without indexes (`Patient.birthDate` → `date`),
@@ -128,6 +178,22 @@ fn primitive_type(path: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::strip_indexes;
+
+    #[test]
+    fn strip_into_matches_strip_indexes() {
+        let mut buf = String::new();
+        for p in [
+            "Patient.name[0].given[1]",
+            "Observation.value[x]",
+            "Patient.a[]b",
+            "Patient[12",
+            "Bundle.entry[3].fullUrl",
+        ] {
+            strip_into(p, &mut buf);
+            assert_eq!(buf, strip_indexes(p), "{p}");
+        }
+    }
 
     #[test]
     fn primitive_types_from_the_r4_table() {
