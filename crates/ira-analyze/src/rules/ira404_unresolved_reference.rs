@@ -147,10 +147,14 @@ impl FileState for State {
                     contained_ids.insert(item.value.text().into_owned());
                 }
                 "reference" => {
-                    let is_ref = *self
-                        .is_ref
-                        .entry(stripped.clone())
-                        .or_insert_with(|| is_reference_leaf(&stripped));
+                    let is_ref = match self.is_ref.get(&stripped) {
+                        Some(&b) => b,
+                        None => {
+                            let b = is_reference_leaf(&stripped);
+                            self.is_ref.insert(stripped.clone(), b);
+                            b
+                        }
+                    };
                     if !is_ref {
                         return;
                     }
@@ -249,10 +253,10 @@ fn classify(value: &str) -> Option<Target> {
     if value.is_empty() {
         return None;
     }
-    for scheme in ["urn:uuid", "urn:oid"] {
+    for (scheme, prefix) in [("urn:uuid", "urn:uuid:"), ("urn:oid", "urn:oid:")] {
         if value
-            .get(..scheme.len() + 1)
-            .is_some_and(|p| p.eq_ignore_ascii_case(&format!("{scheme}:")))
+            .get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
         {
             return Some(Target::Urn {
                 scheme,
