@@ -238,6 +238,46 @@ fn is_showable_system(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Runs the rule on one in-memory JSON file; returns the details found.
+    fn details(json: &str) -> Vec<(String, u64)> {
+        use ira_parse::document::{ReadOptions, read_samples};
+        use ira_parse::input::{Format, SourceFile};
+        let file = SourceFile {
+            id: ira_parse::FileId(0),
+            path: "t.json".into(),
+            walked: false,
+        };
+        let mut run = super::super::SampleRuleRun::default();
+        read_samples(
+            &file,
+            Format::FhirJson,
+            json.as_bytes(),
+            ReadOptions::default(),
+            &mut run,
+        );
+        run.finish()
+            .entries()
+            .filter(|(k, _)| k.rule == "IRA602")
+            .map(|(k, e)| (k.detail.clone(), e.affected))
+            .collect()
+    }
+
+    #[test]
+    fn a_system_that_is_no_plain_uri_is_not_shown() {
+        let patient = r#"{"resource": {"resourceType": "Patient",
+            "identifier": [{"system": "urn:oid:DOE JANE", "value": "MRN0001"}]}}"#;
+        let json = format!(
+            r#"{{"resourceType": "Bundle", "type": "collection", "entry": [{patient}, {patient}, {patient}]}}"#
+        );
+        assert_eq!(
+            details(&json),
+            [(
+                "resources sharing an identifier (system not a plain URI) in one file".to_owned(),
+                3
+            )]
+        );
+    }
+
     #[test]
     fn only_namespace_uris_are_shown() {
         assert!(is_showable_system("urn:oid:2.16.840.1.113883.3.9999.1"));
