@@ -25,7 +25,8 @@ static META: RuleMeta = RuleMeta {
                match no resource of the same file: a `urn:uuid:`/`urn:oid:` reference that is no \
                entry's `fullUrl`; a relative `Type/id` that is neither the type and id of a \
                resource read nor the tail of a `fullUrl` (in an NDJSON file, only for types the \
-               file holds, since bulk exports split types into files); a relative reference \
+               file holds, since bulk exports split types into files; not in searchset or \
+               history Bundles, which show the server's data); a relative reference \
                not of the form `Type/id` or naming no R4 resource type; a contained reference \
                `#id` that matches no contained resource of its resource. Absolute URLs that \
                are no `fullUrl` (another server) and conditional references (`Patient?…`) are \
@@ -93,6 +94,9 @@ struct State {
     samples: u32,
     /// The file has a Bundle shell (details say "bundle", else "file").
     bundle: bool,
+    /// A searchset or history Bundle: relative references to resources on the server
+    /// are normal there.
+    server_view: bool,
     /// Hashes of `Type` + `id` of every resource read, and of the tails of absolute
     /// `fullUrl`s.
     ids: HashSet<u64>,
@@ -128,6 +132,10 @@ impl FileState for State {
             };
             if p == id_path {
                 self.ids.insert(key_hash(&[&kind, &item.value.text()]));
+                return;
+            }
+            if p == "Bundle.type" {
+                self.server_view |= matches!(item.value.text().as_ref(), "searchset" | "history");
                 return;
             }
             let last = p.rsplit('.').next().unwrap_or_default();
@@ -211,8 +219,9 @@ impl FileState for State {
             let detail = match r.target {
                 Target::Relative { ty, .. } => {
                     // A bulk export puts each type in its own file: only a file that
-                    // holds the type is expected to hold the referenced resource.
-                    if !self.bundle && !self.types.contains(ty) {
+                    // holds the type is expected to hold the referenced resource. Search
+                    // results and histories refer to the server's resources.
+                    if self.server_view || (!self.bundle && !self.types.contains(ty)) {
                         continue;
                     }
                     format!("reference to {ty} not in the {place}")
