@@ -1,7 +1,7 @@
 //! IRA602 duplicate-resource-or-identifier: one file carrying the same resource twice,
 //! or two patients (practitioners, organizations…) with the same business identifier.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use ira_parse::Location;
 use ira_parse::model::{ElementPath, Sample};
@@ -20,7 +20,8 @@ static META: RuleMeta = RuleMeta {
     patient_safety: true,
     doc: RuleDoc {
         what: "In one FHIR file (a Bundle or an NDJSON file): two or more resources of the \
-               same type with the same `id`; two or more Patient, Practitioner, \
+               same type with the same `id`; two or more entries of a Bundle with the same \
+               `fullUrl`; two or more Patient, Practitioner, \
                PractitionerRole, RelatedPerson, Person, Organization, Location or Encounter \
                resources sharing an identifier (same `system` and `value`, or the same \
                `value` with no `system`). History Bundles (versions of one resource) are \
@@ -95,6 +96,8 @@ struct State {
     /// NDJSON file and never holds an identifier value.
     groups: HashMap<u64, Group>,
     strings: Interner,
+    /// Bundle shells (scope, start) with two entries of one `fullUrl`.
+    shared_full_urls: Vec<(String, Location)>,
 }
 
 impl State {
@@ -134,6 +137,8 @@ impl FileState for State {
         // identifier index → (system, value)
         let mut idents: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
         let mut bundle_type = None;
+        let mut full_urls: HashSet<u64> = HashSet::new();
+        let mut shared_full_url = false;
         sample.walk(&mut |item| {
             let ElementPath::Fhir(p) = item.path else {
                 return;
@@ -142,6 +147,9 @@ impl FileState for State {
                 id = Some(item.value.text().into_owned());
             } else if kind == "Bundle" && p == "Bundle.type" {
                 bundle_type = Some(item.value.text().into_owned());
+            } else if kind == "Bundle" && p.starts_with("Bundle.entry[") && p.ends_with("].fullUrl")
+            {
+                shared_full_url |= !full_urls.insert(key_hash(&[&item.value.text()]));
             } else if identified && let Some(rest) = p.strip_prefix(&ident_prefix) {
                 let Some((index, leaf)) = rest.split_once("].") else {
                     return;
@@ -156,6 +164,9 @@ impl FileState for State {
         });
         if kind == "Bundle" {
             self.history |= bundle_type.as_deref() == Some("history");
+            if shared_full_url {
+                self.shared_full_urls.push((scope.to_owned(), at));
+            }
             return;
         }
         if let Some(id) = id {
@@ -199,6 +210,18 @@ impl FileState for State {
     fn finish(self: Box<Self>, tally: &mut Tally) {
         if self.history {
             return;
+        }
+        for (scope, at) in self.shared_full_urls {
+            tally.record(
+                TallyKey {
+                    rule: META.id,
+                    scope,
+                    source: Some("Bundle.entry.fullUrl".to_owned()),
+                    target: None,
+                    detail: "entries sharing a fullUrl in one Bundle".to_owned(),
+                },
+                at,
+            );
         }
         let mut seen: BTreeSet<(u32, TallyKey)> = BTreeSet::new();
         for g in self.groups.values() {
