@@ -393,6 +393,51 @@ mod tests {
         assert_eq!(ira404(&all), 5);
     }
 
+    proptest::proptest! {
+        /// Any reference text (and any fullUrl) is read without panic, and findings
+        /// only ever carry the rule's own wording and R4 type names.
+        #[test]
+        fn any_reference_text_is_safe(r in "\\PC{0,24}", u in "\\PC{0,24}", bundle in proptest::bool::ANY) {
+            let esc = |s: &str| serde_json::to_string(s).unwrap();
+            let obs = format!(
+                r#"{{"resourceType": "Observation", "status": "final", "code": {{"text": "x"}}, "subject": {{"reference": {}}}}}"#,
+                esc(&r)
+            );
+            let json = if bundle {
+                format!(
+                    r#"{{"resourceType": "Bundle", "type": "transaction", "entry": [{{"fullUrl": {}, "resource": {obs}}}]}}"#,
+                    esc(&u)
+                )
+            } else {
+                obs
+            };
+            let file = ira_parse::input::SourceFile {
+                id: ira_parse::FileId(0),
+                path: "t.json".into(),
+                walked: false,
+            };
+            let mut run = super::super::SampleRuleRun::default();
+            ira_parse::document::read_samples(
+                &file,
+                ira_parse::input::Format::FhirJson,
+                json.as_bytes(),
+                ira_parse::document::ReadOptions::default(),
+                &mut run,
+            );
+            for (k, _) in run.finish().entries().filter(|(k, _)| k.rule == "IRA404") {
+                let d = &k.detail;
+                let known = d.starts_with("urn:uuid reference")
+                    || d.starts_with("urn:oid reference")
+                    || d.starts_with("relative reference")
+                    || d.starts_with("contained reference")
+                    || d.strip_prefix("reference to ")
+                        .and_then(|rest| rest.split(' ').next())
+                        .is_some_and(|t| table::r4().is_resource_type(t));
+                proptest::prop_assert!(known, "{}", d);
+            }
+        }
+    }
+
     #[test]
     fn classification_by_shape() {
         assert!(matches!(
