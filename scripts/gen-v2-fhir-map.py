@@ -42,7 +42,8 @@ MESSAGE_COLUMNS = [
 ]
 SEGMENT_ID = re.compile(r"^([A-Z][A-Z0-9]{2})-(\d+)$")
 COMPONENT_ID = re.compile(r"^([A-Z][A-Z0-9]{1,2})[.-](\d+)$")  # FT-1: one map writes a dash
-INDEX = re.compile(r"\[[^\]]*\]")
+# `[3]` indexes, and the guide's one unclosed `coding[3.version` (CNE.13).
+INDEX = re.compile(r"\[[^\]]*\]|\[\d+(?=\.)")
 
 warnings = Counter()
 

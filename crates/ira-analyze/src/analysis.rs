@@ -110,7 +110,7 @@ where
                 let format = detect(&bytes, Some(&file.path));
                 read_samples(file, format, &bytes, options, &mut sink);
             }
-            (sink.profiler.finish(), sink.rules.tally)
+            (sink.profiler.finish(), sink.rules.finish())
         })
         .reduce(
             || (Profile::default(), Tally::default()),
@@ -121,14 +121,17 @@ where
             },
         );
 
-    // Target samples are few; read them in order (their sinks are not mergeable).
+    // Target samples are few; read them in order (their sinks are not mergeable). File
+    // rules (references, duplicates) see one file at a time.
     let mut target = TargetSink::default();
+    let mut target_tally = Tally::default();
     if let Some(d) = input.target {
         for file in d.table.files() {
             if let Ok(bytes) = load(file) {
                 let format = detect(&bytes, Some(&file.path));
                 read_samples(file, format, &bytes, options, &mut target);
             }
+            target_tally.merge(std::mem::take(&mut target.rules).finish());
         }
     }
 
@@ -149,7 +152,7 @@ where
 
     let mut findings = legacy_tally.findings(&input.legacy.table);
     if let Some(d) = input.target {
-        findings.extend(target.rules.tally.findings(&d.table));
+        findings.extend(target_tally.findings(&d.table));
     }
     for rule in context_rules() {
         rule.check(&ctx, &mut findings);

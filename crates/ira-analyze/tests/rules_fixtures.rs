@@ -1,12 +1,13 @@
 //! Every rule has a fixture that fires (`fixtures/rules/<ID>/fires.*`) and one that must
-//! stay silent (`silent.*`); the findings on the firing one are snapshotted.
+//! stay silent (`silent.*`); the findings on the firing one are snapshotted. Sample rules
+//! and file rules run here; context rules have their own tests.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use ira_analyze::rules::{Finding, SampleRuleRun, all, context_rules, sample_rules};
+use ira_analyze::rules::{Finding, SampleRuleRun, all, context_rules, file_rules, sample_rules};
 use ira_parse::FileId;
 use ira_parse::document::{ReadOptions, read_samples};
 use ira_parse::input::{SourceFile, detect};
@@ -55,7 +56,16 @@ fn findings(path: &Path) -> Vec<Finding> {
         ReadOptions::default(),
         &mut run,
     );
-    run.tally.findings_with(&|_| "f".to_owned())
+    run.finish().findings_with(&|_| "f".to_owned())
+}
+
+/// The rules this harness runs: sample rules and file rules.
+fn per_sample_and_file_rule_ids() -> Vec<&'static str> {
+    sample_rules()
+        .iter()
+        .map(|r| r.meta().id)
+        .chain(file_rules().iter().map(|r| r.meta().id))
+        .collect()
 }
 
 fn render(findings: &[Finding]) -> String {
@@ -83,7 +93,7 @@ fn render(findings: &[Finding]) -> String {
 
 #[test]
 fn every_rule_fires_on_its_fixture_and_stays_silent_on_the_other() {
-    let ids: Vec<&str> = sample_rules().iter().map(|r| r.meta().id).collect();
+    let ids = per_sample_and_file_rule_ids();
     assert_eq!(ids.len() + context_rules().len(), all().len());
     for id in ids {
         for path in fixture_files(id, "fires") {
@@ -116,9 +126,9 @@ fn every_rule_fires_on_its_fixture_and_stays_silent_on_the_other() {
 #[test]
 fn findings_never_carry_sample_values() {
     // Names, record numbers and result values of the fixtures never show in findings.
-    for path in sample_rules()
-        .iter()
-        .flat_map(|r| fixture_files(r.meta().id, "fires"))
+    for path in per_sample_and_file_rule_ids()
+        .into_iter()
+        .flat_map(|id| fixture_files(id, "fires"))
     {
         let text = render(&findings(&path));
         let id = path.display();
@@ -133,6 +143,8 @@ fn findings_never_carry_sample_values() {
             "VN000",
             "<5",
             "5.4",
+            "FAKEID",
+            "8f0c1a52",
         ] {
             assert!(!text.contains(canary), "{id}: {canary} in\n{text}");
         }

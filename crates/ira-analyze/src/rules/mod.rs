@@ -14,10 +14,14 @@
 //! read in parallel merge in file order, so findings are the same whatever the thread
 //! count. Rules of the second kind, [`ContextRule`]s, run once on the
 //! [`AnalysisContext`]: the legacy profile against the target's requirements.
+//! Rules of the third kind, [`FileRule`]s, see every sample of one file before they
+//! decide (references that resolve within a Bundle, duplicates within a file); the
+//! engine keeps their state per file and finishes it at the end of the file.
 
 mod context;
 mod context_support;
 mod engine;
+mod file_rule;
 mod ira101_source_without_target;
 mod ira102_repeating_source_single_target;
 mod ira103_required_target_without_source;
@@ -33,7 +37,11 @@ mod ira310_non_numeric_value;
 mod ira401_message_structure_violation;
 mod ira402_non_ascii_without_charset;
 mod ira403_message_type_not_accepted;
+mod ira404_unresolved_reference;
+mod ira405_fhir_primitive_invalid;
+mod ira501_element_forbidden_by_profile;
 mod ira601_identifier_without_authority;
+mod ira602_duplicate_resource_or_identifier;
 mod shapes;
 mod structures;
 mod tally;
@@ -46,6 +54,7 @@ use ira_parse::model::Sample;
 
 pub use context::{AnalysisContext, ContextRule};
 pub use engine::{SampleRuleRun, run_sample_rules};
+pub use file_rule::{FileRule, FileState};
 pub use structures::{Slot, Structure, Syntax, Violation, structure_of, syntax};
 pub use tally::{Evidence, Finding, SampleFindings, Tally, TallyKey};
 
@@ -173,6 +182,7 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira310_non_numeric_value::Rule,
     &ira401_message_structure_violation::Rule,
     &ira402_non_ascii_without_charset::Rule,
+    &ira405_fhir_primitive_invalid::Rule,
     &ira601_identifier_without_authority::Rule,
 ];
 
@@ -183,6 +193,12 @@ static CONTEXT_RULES: &[&dyn ContextRule] = &[
     &ira202_code_outside_target_binding::Rule,
     &ira304_value_too_long::Rule,
     &ira403_message_type_not_accepted::Rule,
+    &ira501_element_forbidden_by_profile::Rule,
+];
+
+static FILE_RULES: &[&dyn FileRule] = &[
+    &ira404_unresolved_reference::Rule,
+    &ira602_duplicate_resource_or_identifier::Rule,
 ];
 
 /// Every per-sample rule, in id order.
@@ -195,12 +211,18 @@ pub fn context_rules() -> &'static [&'static dyn ContextRule] {
     CONTEXT_RULES
 }
 
+/// Every per-file rule, in id order.
+pub fn file_rules() -> &'static [&'static dyn FileRule] {
+    FILE_RULES
+}
+
 /// The metadata of every rule, in id order.
 pub fn all() -> Vec<&'static RuleMeta> {
     let mut v: Vec<_> = SAMPLE_RULES
         .iter()
         .map(|r| r.meta())
         .chain(CONTEXT_RULES.iter().map(|r| r.meta()))
+        .chain(FILE_RULES.iter().map(|r| r.meta()))
         .collect();
     v.sort_by_key(|m| m.id);
     v

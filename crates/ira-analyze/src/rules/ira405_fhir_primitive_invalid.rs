@@ -1,0 +1,211 @@
+//! IRA405 fhir-primitive-invalid: FHIR sample values that break the rules of their R4
+//! primitive type.
+
+use std::collections::HashMap;
+
+use ira_parse::Location;
+use ira_parse::fhir::table;
+use ira_parse::model::{ElementPath, Sample, Value};
+
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use crate::target::{PrimitiveProblem, check_primitive};
+
+pub(super) struct Rule;
+
+static META: RuleMeta = RuleMeta {
+    id: "IRA405",
+    name: "fhir-primitive-invalid",
+    title: "FHIR values that break their primitive type's rules",
+    category: Category::Structure,
+    severity: RiskSeverity::Medium,
+    patient_safety: false,
+    doc: RuleDoc {
+        what: "Values in FHIR samples that are not valid instances of the element's R4 \
+               primitive type (the type from the R4 base definitions): dates that are not \
+               `YYYY[-MM[-DD]]` or not real calendar days, dateTimes with a time but no time \
+               zone, instants without seconds or zone, ids longer than 64 characters or with \
+               other characters, codes with stray whitespace, uris with whitespace, \
+               malformed `urn:oid:`/`urn:uuid:`, decimals and integers that do not follow \
+               the JSON number grammar or range, empty strings, control characters, bad \
+               base64. Counted per element path and problem; values are never shown.",
+        why: "A FHIR server validates primitives before anything else: a resource with one \
+              bad date or id is rejected whole (HTTP 400/422), and a Bundle transaction \
+              with one such entry fails entirely. A dateTime without a zone is read in the \
+              server's zone, shifting times by hours. Target samples that already break \
+              these rules show the producer's output will be rejected at go-live.",
+        example: "`\"birthDate\": \"1980-02-30\"` (no such day), \
+                  `\"effectiveDateTime\": \"2024-03-01T10:15:00\"` (no zone), \
+                  `\"id\": \"…\"` with an underscore or 65 characters, \
+                  `\"status\": \"final \"` (trailing space).",
+        fix: "Fix the producer's formatting (a date formatter with the zone, ids drawn from \
+              `[A-Za-z0-9.-]`, trimmed codes); where the source data is partial, send the \
+              partial precision FHIR allows (`1980-02`) instead of an invented value; \
+              validate the producer's output against the R4 base in its own tests.",
+        references: &[
+            "FHIR R4 Datatypes: primitive types and their regular expressions",
+            "FHIR R4 JSON format: primitive values, numbers, empty strings",
+            "FHIR R4 dateTime: \"If hours and minutes are specified, a time zone SHALL be populated\"",
+        ],
+    },
+};
+
+impl SampleRule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+        if sample.as_fhir().is_none() {
+            return;
+        }
+        let mut found: Vec<(String, &'static str, PrimitiveProblem, Location)> = Vec::new();
+        TYPES.with_borrow_mut(|cache| {
+            let mut stripped = String::with_capacity(128);
+            sample.walk(&mut |item| {
+                let ElementPath::Fhir(p) = item.path else {
+                    return;
+                };
+                let text = match &item.value {
+                    Value::Text(s) | Value::Number(s) => s.as_ref(),
+                    _ => return,
+                };
+                strip_into(p, &mut stripped);
+                let Some(ty) = cache.type_of(&stripped) else {
+                    return;
+                };
+                let Some(problem) = check_primitive(ty, text) else {
+                    return;
+                };
+                if !found
+                    .iter()
+                    .any(|(s, _, pr, _)| *s == stripped && *pr == problem)
+                {
+                    found.push((stripped.clone(), ty, problem, item.location));
+                }
+            });
+        });
+        for (source, ty, problem, at) in found {
+            tally.record(
+                TallyKey {
+                    rule: META.id,
+                    scope: scope.to_owned(),
+                    source: Some(source),
+                    target: None,
+                    detail: format!("{ty}: {problem}"),
+                },
+                at,
+            );
+        }
+    }
+}
+
+/// Paths kept in a thread's type cache before it is cleared: the R4 paths real samples
+/// use are far fewer; crafted input with endless unknown names cannot grow it without
+/// bound.
+const CACHE_CAP: usize = 1 << 16;
+
+/// The primitive type of each path seen (no indexes), per thread: rules are shared
+/// between threads, and resolving a path through the R4 table for every leaf of every
+/// sample would cost more than the check itself.
+#[derive(Default)]
+struct TypeCache(HashMap<String, Option<&'static str>>);
+
+impl TypeCache {
+    fn type_of(&mut self, path: &str) -> Option<&'static str> {
+        if let Some(t) = self.0.get(path) {
+            return *t;
+        }
+        if self.0.len() >= CACHE_CAP {
+            self.0.clear();
+        }
+        let t = primitive_type(path);
+        self.0.insert(path.to_owned(), t);
+        t
+    }
+}
+
+thread_local! {
+    static TYPES: std::cell::RefCell<TypeCache> = std::cell::RefCell::new(TypeCache::default());
+}
+
+/// `Patient.name[0].given[1]` → `Patient.name.given`, into a reused buffer (numeric
+/// indexes only, as [`crate::target::strip_indexes`]).
+fn strip_into(path: &str, out: &mut String) {
+    out.clear();
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find(']') {
+            Some(close) if close > 0 && after[..close].bytes().all(|b| b.is_ascii_digit()) => {
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+/// The R4 primitive type of a leaf path without indexes (`Patient.birthDate` → `date`),
+/// `None` when the table cannot follow the path (inside contained resources, a
+/// primitive's own extensions) or the leaf is not a primitive.
+fn primitive_type(path: &str) -> Option<&'static str> {
+    let t = table::r4();
+    let mut parts = path.split('.');
+    let mut base: &str = parts.next()?;
+    // R4 defines Resource.id as an `id` (the element table, from the JSON form of the
+    // definitions, gives its underlying `string`).
+    if path.strip_prefix(base) == Some(".id") && t.kind(base) == Some(table::DefKind::Resource) {
+        return Some("id");
+    }
+    let mut parts = parts.peekable();
+    while let Some(name) = parts.next() {
+        let (child, _, next_base) = t.child_with_shape(base, name)?;
+        let ty = child.ty()?;
+        if parts.peek().is_none() {
+            return (t.kind(ty) == Some(table::DefKind::PrimitiveType)
+                || ty.starts_with("System."))
+            .then_some(ty);
+        }
+        base = next_base?;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::strip_indexes;
+
+    #[test]
+    fn strip_into_matches_strip_indexes() {
+        let mut buf = String::new();
+        for p in [
+            "Patient.name[0].given[1]",
+            "Observation.value[x]",
+            "Patient.a[]b",
+            "Patient[12",
+            "Bundle.entry[3].fullUrl",
+        ] {
+            strip_into(p, &mut buf);
+            assert_eq!(buf, strip_indexes(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn primitive_types_from_the_r4_table() {
+        assert_eq!(primitive_type("Patient.birthDate"), Some("date"));
+        assert_eq!(primitive_type("Patient.id"), Some("id"));
+        assert_eq!(primitive_type("Patient.name.id"), Some("string"));
+        assert_eq!(primitive_type("Patient.identifier.system"), Some("uri"));
+        assert_eq!(
+            primitive_type("Observation.effectiveDateTime"),
+            Some("dateTime")
+        );
+        assert_eq!(primitive_type("Patient.name"), None);
+        assert_eq!(primitive_type("Observation.contained.status"), None);
+    }
+}

@@ -1,0 +1,312 @@
+//! IRA602 duplicate-resource-or-identifier: one file carrying the same resource twice,
+//! or two patients (practitioners, organizations…) with the same business identifier.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use ira_parse::Location;
+use ira_parse::model::{ElementPath, Sample};
+
+use super::file_rule::{FileRule, FileState, Interner, key_hash};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, Tally, TallyKey};
+
+pub(super) struct Rule;
+
+static META: RuleMeta = RuleMeta {
+    id: "IRA602",
+    name: "duplicate-resource-or-identifier",
+    title: "Duplicate FHIR resources or identifiers in one file",
+    category: Category::PatientSafety,
+    severity: RiskSeverity::High,
+    patient_safety: true,
+    doc: RuleDoc {
+        what: "In one FHIR file (a Bundle or an NDJSON file): two or more resources of the \
+               same type with the same `id`; two or more entries of a Bundle with the same \
+               `fullUrl`; two or more Patient, Practitioner, \
+               PractitionerRole, RelatedPerson, Person, Organization, Location or Encounter \
+               resources sharing an identifier (same `system` and `value`, or the same \
+               `value` with no `system`). History Bundles (versions of one resource) are \
+               not checked. Findings count the resources involved and name the identifier \
+               system (a namespace URI, not patient data); ids and values are never shown.",
+        why: "A target that receives the same id twice in one transaction rejects the \
+              Bundle, or the second write silently overwrites the first. Two Patient \
+              resources with one MRN are either the same person split in two records \
+              (results filed under the wrong one, allergies missed) or two people sharing a \
+              number (one patient's data shown in another's chart) — both are \
+              patient-safety risks that go live unseen if the samples already show them.",
+        example: "A transaction Bundle with two entries `Patient` whose identifiers are \
+                  both `{\"system\": \"urn:oid:2.16.840.1.113883.3.9999.1\", \"value\": \
+                  \"…\"}`; an NDJSON export with two `Observation` lines with the same \
+                  `id`.",
+        fix: "Find out on the sending side why the resource is emitted twice (one entry per \
+              message segment instead of per patient, a merge not applied) and de-duplicate \
+              before sending: one resource per patient per Bundle, referenced from the \
+              others; use conditional create/update (`ifNoneExist`, `Patient?identifier=`) \
+              so the target matches on the identifier; resolve true MRN collisions in the \
+              master patient index before go-live.",
+        references: &[
+            "FHIR R4 Bundle: entry.fullUrl and resource id uniqueness (bdl-7)",
+            "FHIR R4 http: transaction processing, conditional create (ifNoneExist)",
+            "FHIR R4 Identifier: system + value identify a business identifier",
+            "FHIR R4 Patient: identifier, link (merging duplicate records)",
+        ],
+    },
+};
+
+/// Resource types whose identifiers name one real-world person, organisation, place or
+/// visit: two resources with one identifier in a file are one entity split in two.
+const IDENTIFIED: &[&str] = &[
+    "Encounter",
+    "Location",
+    "Organization",
+    "Patient",
+    "Person",
+    "Practitioner",
+    "PractitionerRole",
+    "RelatedPerson",
+];
+
+impl FileRule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn start(&self) -> Box<dyn FileState> {
+        Box::<State>::default()
+    }
+}
+
+/// Resources of one file that share a key (an id, or an identifier).
+struct Group {
+    /// Interned scope, source path and detail of the finding.
+    scope: u32,
+    source: u32,
+    detail: u32,
+    /// The first resource (sample number, start), and any others.
+    first: (u32, Location),
+    more: Vec<(u32, Location)>,
+}
+
+#[derive(Default)]
+struct State {
+    samples: u32,
+    /// A history Bundle: one resource in several versions is expected.
+    history: bool,
+    /// Key hash (`id` + type + id, or `identifier` + type + system + value) → the
+    /// resources carrying it. Hashes, not values: the state stays small on a large
+    /// NDJSON file and never holds an identifier value.
+    groups: HashMap<u64, Group>,
+    strings: Interner,
+    /// Bundle shells (scope, start) with two entries of one `fullUrl`.
+    shared_full_urls: Vec<(String, Location)>,
+}
+
+impl State {
+    fn add(
+        &mut self,
+        key: u64,
+        n: u32,
+        at: Location,
+        describe: impl FnOnce(&mut Interner) -> Group,
+    ) {
+        match self.groups.get_mut(&key) {
+            // Twice in one resource is not two resources.
+            Some(g) if g.first.0 == n || g.more.last().is_some_and(|m| m.0 == n) => {}
+            Some(g) => g.more.push((n, at)),
+            None => {
+                let g = describe(&mut self.strings);
+                self.groups.insert(key, g);
+            }
+        }
+    }
+}
+
+impl FileState for State {
+    fn observe(&mut self, sample: &dyn Sample, scope: &str) {
+        if sample.as_fhir().is_none() {
+            return;
+        }
+        self.samples += 1;
+        let n = self.samples;
+        let info = sample.info();
+        let kind = info.kind.into_owned();
+        let at = info.location;
+        let id_path = format!("{kind}.id");
+        let ident_prefix = format!("{kind}.identifier[");
+        let identified = IDENTIFIED.contains(&kind.as_str());
+        let mut id = None;
+        // identifier index → (system, value)
+        let mut idents: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+        let mut bundle_type = None;
+        let mut full_urls: HashSet<u64> = HashSet::new();
+        let mut shared_full_url = false;
+        sample.walk(&mut |item| {
+            let ElementPath::Fhir(p) = item.path else {
+                return;
+            };
+            if p == id_path {
+                id = Some(item.value.text().into_owned());
+            } else if kind == "Bundle" && p == "Bundle.type" {
+                bundle_type = Some(item.value.text().into_owned());
+            } else if kind == "Bundle" && p.starts_with("Bundle.entry[") && p.ends_with("].fullUrl")
+            {
+                shared_full_url |= !full_urls.insert(key_hash(&[&item.value.text()]));
+            } else if identified && let Some(rest) = p.strip_prefix(&ident_prefix) {
+                let Some((index, leaf)) = rest.split_once("].") else {
+                    return;
+                };
+                let e = idents.entry(index.to_owned()).or_default();
+                match leaf {
+                    "system" => e.0 = Some(item.value.text().into_owned()),
+                    "value" => e.1 = Some(item.value.text().into_owned()),
+                    _ => {}
+                }
+            }
+        });
+        if kind == "Bundle" {
+            self.history |= bundle_type.as_deref() == Some("history");
+            if shared_full_url {
+                self.shared_full_urls.push((scope.to_owned(), at));
+            }
+            return;
+        }
+        if let Some(id) = id {
+            self.add(key_hash(&["id", &kind, &id]), n, at, |s| Group {
+                scope: s.intern(scope),
+                source: s.intern(&format!("{kind}.id")),
+                detail: s.intern("resources of one type sharing an id in one file"),
+                first: (n, at),
+                more: Vec::new(),
+            });
+        }
+        for (_, (system, value)) in idents {
+            let Some(value) = value else { continue };
+            // NUL cannot start a URI: "no system" differs from every system.
+            let key = key_hash(&[
+                "identifier",
+                &kind,
+                system.as_deref().unwrap_or("\0"),
+                &value,
+            ]);
+            self.add(key, n, at, |s| Group {
+                scope: s.intern(scope),
+                source: s.intern(&format!("{kind}.identifier")),
+                detail: s.intern(&match system.as_deref() {
+                    Some(sys) if is_showable_system(sys) => {
+                        format!("resources sharing an identifier (system {sys}) in one file")
+                    }
+                    Some(_) => {
+                        "resources sharing an identifier (system not a plain URI) in one file"
+                            .to_owned()
+                    }
+                    None => "resources sharing an identifier value without system in one file"
+                        .to_owned(),
+                }),
+                first: (n, at),
+                more: Vec::new(),
+            });
+        }
+    }
+
+    fn finish(self: Box<Self>, tally: &mut Tally) {
+        if self.history {
+            return;
+        }
+        for (scope, at) in self.shared_full_urls {
+            tally.record(
+                TallyKey {
+                    rule: META.id,
+                    scope,
+                    source: Some("Bundle.entry.fullUrl".to_owned()),
+                    target: None,
+                    detail: "entries sharing a fullUrl in one Bundle".to_owned(),
+                },
+                at,
+            );
+        }
+        let mut seen: BTreeSet<(u32, TallyKey)> = BTreeSet::new();
+        for g in self.groups.values() {
+            if g.more.is_empty() {
+                continue;
+            }
+            let key = TallyKey {
+                rule: META.id,
+                scope: self.strings.get(g.scope).to_owned(),
+                source: Some(self.strings.get(g.source).to_owned()),
+                target: None,
+                detail: self.strings.get(g.detail).to_owned(),
+            };
+            for &(n, at) in std::iter::once(&g.first).chain(&g.more) {
+                if seen.insert((n, key.clone())) {
+                    tally.record(key.clone(), at);
+                }
+            }
+        }
+    }
+}
+
+/// Whether an identifier system can be shown: a namespace URI (`urn:oid:1.2.3`,
+/// `http://hospital.example/mrn`) of plain characters, not something that could be a
+/// value typed into the wrong element.
+fn is_showable_system(s: &str) -> bool {
+    let plain = s.len() <= 120
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".:/-_#%~".contains(&b));
+    let oid = s
+        .strip_prefix("urn:oid:")
+        .is_some_and(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+    plain && (oid || s.starts_with("http://") || s.starts_with("https://"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the rule on one in-memory JSON file; returns the details found.
+    fn details(json: &str) -> Vec<(String, u64)> {
+        use ira_parse::document::{ReadOptions, read_samples};
+        use ira_parse::input::{Format, SourceFile};
+        let file = SourceFile {
+            id: ira_parse::FileId(0),
+            path: "t.json".into(),
+            walked: false,
+        };
+        let mut run = super::super::SampleRuleRun::default();
+        read_samples(
+            &file,
+            Format::FhirJson,
+            json.as_bytes(),
+            ReadOptions::default(),
+            &mut run,
+        );
+        run.finish()
+            .entries()
+            .filter(|(k, _)| k.rule == "IRA602")
+            .map(|(k, e)| (k.detail.clone(), e.affected))
+            .collect()
+    }
+
+    #[test]
+    fn a_system_that_is_no_plain_uri_is_not_shown() {
+        let patient = r#"{"resource": {"resourceType": "Patient",
+            "identifier": [{"system": "urn:oid:DOE JANE", "value": "MRN0001"}]}}"#;
+        let json = format!(
+            r#"{{"resourceType": "Bundle", "type": "collection", "entry": [{patient}, {patient}, {patient}]}}"#
+        );
+        assert_eq!(
+            details(&json),
+            [(
+                "resources sharing an identifier (system not a plain URI) in one file".to_owned(),
+                3
+            )]
+        );
+    }
+
+    #[test]
+    fn only_namespace_uris_are_shown() {
+        assert!(is_showable_system("urn:oid:2.16.840.1.113883.3.9999.1"));
+        assert!(is_showable_system("http://hospital.example/fhir/mrn"));
+        assert!(!is_showable_system("urn:oid:DOE"));
+        assert!(!is_showable_system("DOE JANE"));
+        assert!(!is_showable_system("http://x.example/?name=DOE"));
+    }
+}
