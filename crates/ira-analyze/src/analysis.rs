@@ -15,7 +15,7 @@ use ira_parse::model::Sample;
 
 use crate::map::Map;
 use crate::profile::{FileProfiler, Profile};
-use crate::rules::{AnalysisContext, Finding, SampleRuleRun, Tally, context_rules};
+use crate::rules::{AnalysisContext, Finding, RuleEnv, SampleRuleRun, Tally, context_rules};
 use crate::spec::Spec;
 use crate::target::{Artifacts, Requirements, TargetUsage, V2Requirements};
 
@@ -48,12 +48,12 @@ pub struct Analysis {
 }
 
 /// One pass over a legacy file: the profile and the per-sample rules.
-struct LegacySink {
+struct LegacySink<'e> {
     profiler: FileProfiler,
-    rules: SampleRuleRun,
+    rules: SampleRuleRun<'e>,
 }
 
-impl SampleSink for LegacySink {
+impl SampleSink for LegacySink<'_> {
     fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
         self.profiler.sample(sample, issues);
         self.rules.sample(sample, issues);
@@ -67,14 +67,13 @@ impl SampleSink for LegacySink {
 
 /// One pass over a target file: what it populates, and the per-sample rules (which
 /// look at FHIR identifiers and references).
-#[derive(Default)]
-struct TargetSink {
+struct TargetSink<'e> {
     usage: TargetUsage,
     v2: V2Requirements,
-    rules: SampleRuleRun,
+    rules: SampleRuleRun<'e>,
 }
 
-impl SampleSink for TargetSink {
+impl SampleSink for TargetSink<'_> {
     fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
         if sample.as_v2().is_some() {
             self.v2.sample(sample, issues);
@@ -96,6 +95,8 @@ pub fn analyze<L>(input: AnalysisInput<'_>, load: &L, options: ReadOptions<'_>) 
 where
     L: Fn(&SourceFile) -> Result<Vec<u8>, Issue> + Sync,
 {
+    // Sample rules see the map in force, project overrides included.
+    let env = RuleEnv::new(input.map);
     let (legacy, legacy_tally) = input
         .legacy
         .table
@@ -104,7 +105,7 @@ where
         .map(|file| {
             let mut sink = LegacySink {
                 profiler: FileProfiler::new(file.path.display().to_string()),
-                rules: SampleRuleRun::default(),
+                rules: SampleRuleRun::new(&env),
             };
             if let Ok(bytes) = load(file) {
                 let format = detect(&bytes, Some(&file.path));
@@ -123,7 +124,11 @@ where
 
     // Target samples are few; read them in order (their sinks are not mergeable). File
     // rules (references, duplicates) see one file at a time.
-    let mut target = TargetSink::default();
+    let mut target = TargetSink {
+        usage: TargetUsage::default(),
+        v2: V2Requirements::default(),
+        rules: SampleRuleRun::new(&env),
+    };
     let mut target_tally = Tally::default();
     if let Some(d) = input.target {
         for file in d.table.files() {
@@ -131,7 +136,8 @@ where
                 let format = detect(&bytes, Some(&file.path));
                 read_samples(file, format, &bytes, options, &mut target);
             }
-            target_tally.merge(std::mem::take(&mut target.rules).finish());
+            let done = std::mem::replace(&mut target.rules, SampleRuleRun::new(&env));
+            target_tally.merge(done.finish());
         }
     }
 

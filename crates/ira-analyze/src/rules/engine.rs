@@ -8,19 +8,28 @@ use ira_parse::input::{Discovery, SourceFile, detect};
 use ira_parse::model::Sample;
 
 use super::file_rule::FileState;
-use super::{SampleRule, Tally, file_rules, sample_rules, structure_of};
+use super::v2types::RuleEnv;
+use super::{SampleCx, SampleRule, Tally, file_rules, sample_rules, structure_of};
 
 /// A [`SampleSink`] that runs every per-sample rule on each sample it receives, and
 /// every file rule over the file's samples. One run reads one file: call
 /// [`SampleRuleRun::finish`] at its end.
-#[derive(Default)]
-pub struct SampleRuleRun {
+pub struct SampleRuleRun<'e> {
     pub tally: Tally,
+    /// The map in force.
+    env: &'e RuleEnv<'e>,
     /// Per-file state of the file rules, started at the file's first sample.
     files: Vec<Box<dyn FileState>>,
 }
 
-impl std::fmt::Debug for SampleRuleRun {
+impl Default for SampleRuleRun<'static> {
+    /// A run with ira's built-in map.
+    fn default() -> Self {
+        SampleRuleRun::new(RuleEnv::builtin())
+    }
+}
+
+impl std::fmt::Debug for SampleRuleRun<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SampleRuleRun")
             .field("tally", &self.tally)
@@ -29,14 +38,27 @@ impl std::fmt::Debug for SampleRuleRun {
     }
 }
 
-impl SampleRuleRun {
+impl<'e> SampleRuleRun<'e> {
+    /// A run with the map of `env` (with a project's overrides).
+    pub fn new(env: &'e RuleEnv<'e>) -> Self {
+        Self {
+            tally: Tally::default(),
+            env,
+            files: Vec::new(),
+        }
+    }
+
     /// Runs `rules` on one sample.
     pub fn observe(&mut self, sample: &dyn Sample, rules: &[&dyn SampleRule]) {
         let info = sample.info();
         let scope = structure_of(&info).scope();
         self.tally.count_sample(&scope);
+        let cx = SampleCx {
+            scope: &scope,
+            env: self.env,
+        };
         for rule in rules {
-            rule.observe(sample, &scope, &mut self.tally);
+            rule.observe(sample, &cx, &mut self.tally);
         }
     }
 
@@ -60,7 +82,7 @@ impl SampleRuleRun {
     }
 }
 
-impl SampleSink for SampleRuleRun {
+impl SampleSink for SampleRuleRun<'_> {
     fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
         self.observe(sample, sample_rules());
         self.observe_file(sample);
@@ -69,9 +91,23 @@ impl SampleSink for SampleRuleRun {
     fn issue(&mut self, _issue: &Issue) {}
 }
 
-/// Runs every per-sample rule over the discovered files (read by `load`, the caller's
-/// I/O), files in parallel, tallies merged in file order.
+/// Runs every per-sample and file rule over the discovered files (read by `load`, the
+/// caller's I/O) with ira's built-in map, files in parallel, tallies merged in file
+/// order.
 pub fn run_sample_rules<L>(discovery: &Discovery, load: L, options: ReadOptions<'_>) -> Tally
+where
+    L: Fn(&SourceFile) -> Result<Vec<u8>, Issue> + Sync,
+{
+    run_sample_rules_with(RuleEnv::builtin(), discovery, load, options)
+}
+
+/// [`run_sample_rules`] with the map of `env`.
+pub fn run_sample_rules_with<L>(
+    env: &RuleEnv<'_>,
+    discovery: &Discovery,
+    load: L,
+    options: ReadOptions<'_>,
+) -> Tally
 where
     L: Fn(&SourceFile) -> Result<Vec<u8>, Issue> + Sync,
 {
@@ -80,7 +116,7 @@ where
         .files()
         .par_iter()
         .map(|file| {
-            let mut run = SampleRuleRun::default();
+            let mut run = SampleRuleRun::new(env);
             if let Ok(bytes) = load(file) {
                 let format = detect(&bytes, Some(&file.path));
                 read_samples(file, format, &bytes, options, &mut run);

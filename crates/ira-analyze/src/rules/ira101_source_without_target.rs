@@ -3,8 +3,10 @@
 
 use ira_parse::model::{ElementPath, Sample, TypeHint, V2Path};
 
-use super::v2types::{decides_mapping, field, position};
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
+use super::v2types::RuleEnv;
+use super::{
+    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+};
 
 pub(super) struct Rule;
 
@@ -45,11 +47,11 @@ impl SampleRule for Rule {
         &META
     }
 
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
         let Some(msg) = sample.as_v2() else {
             return;
         };
-        let mut found = SampleFindings::new(META.id, scope);
+        let mut found = SampleFindings::new(META.id, cx.scope);
         msg.walk(&mut |item| {
             let ElementPath::V2(p) = item.path else {
                 return;
@@ -62,7 +64,7 @@ impl SampleRule for Rule {
             {
                 return;
             }
-            let Some((source, detail)) = gap(&p) else {
+            let Some((source, detail)) = gap(&p, cx.env) else {
                 return;
             };
             found.note(Some(source), None, detail, item.location);
@@ -72,16 +74,14 @@ impl SampleRule for Rule {
 }
 
 /// Why the leaf at `p` has no destination, with the path to report, or `None`.
-fn gap(p: &V2Path) -> Option<(String, &'static str)> {
+fn gap(p: &V2Path, env: &RuleEnv<'_>) -> Option<(String, &'static str)> {
     let field_path = V2Path {
         component: 0,
         subcomponent: 0,
         ..p.schema_key()
     };
-    let Some(f) = field(p) else {
-        let known = crate::map::Map::builtin()
-            .segment(p.segment_str())
-            .is_some();
+    let Some(f) = env.positions.field(p) else {
+        let known = env.map.segment(p.segment_str()).is_some();
         let detail = match (known, p.segment[0]) {
             (true, _) => "field not in the map",
             (false, b'Z') => "Z-segment with no mapping",
@@ -89,10 +89,10 @@ fn gap(p: &V2Path) -> Option<(String, &'static str)> {
         };
         return Some((field_path.to_string(), detail));
     };
-    if f.v2_type == "SI" || decides_mapping(p) {
+    if f.v2_type == "SI" || env.positions.decides_mapping(p) {
         return None;
     }
-    let mapped = match (p.component, position(p)) {
+    let mapped = match (p.component, env.positions.position(p)) {
         // Not split: the field, or its first component, goes somewhere.
         (0, leaf) => f.target.is_some() || leaf.is_some_and(|l| l.target.is_some()),
         // A component the datatype map knows: its own row decides.

@@ -3,9 +3,9 @@
 
 use ira_parse::model::{ElementPath, Sample, TypeHint};
 
-use super::v2types::position;
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
-use crate::map::Map;
+use super::{
+    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+};
 
 pub(super) struct Rule;
 
@@ -44,12 +44,12 @@ impl SampleRule for Rule {
         &META
     }
 
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
         let Some(msg) = sample.as_v2() else {
             return;
         };
-        let map = Map::builtin();
-        let mut found = SampleFindings::new(META.id, scope);
+        let map = cx.env.map;
+        let mut found = SampleFindings::new(META.id, cx.scope);
         msg.walk(&mut |item| {
             let ElementPath::V2(p) = item.path else {
                 return;
@@ -57,7 +57,7 @@ impl SampleRule for Rule {
             if item.hint == TypeHint::Null || p.subcomponent > 1 {
                 return;
             }
-            let Some(pos) = position(&p) else {
+            let Some(pos) = cx.env.positions.position(&p) else {
                 return;
             };
             let Some(vocab) = pos.vocabulary.as_deref().and_then(|v| map.vocabulary(v)) else {

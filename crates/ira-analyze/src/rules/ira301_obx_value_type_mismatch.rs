@@ -5,7 +5,7 @@ use ira_parse::hl7::{Delimiters, Segment};
 use ira_parse::model::Sample;
 
 use super::shapes::{is_date_time, is_number, is_time};
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleRule, Tally, TallyKey};
 
 pub(super) struct Rule;
 
@@ -52,7 +52,7 @@ impl SampleRule for Rule {
         &META
     }
 
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
         let Some(msg) = sample.as_v2() else {
             return;
         };
@@ -68,7 +68,7 @@ impl SampleRule for Rule {
                 tally.record(
                     TallyKey {
                         rule: META.id,
-                        scope: scope.to_owned(),
+                        scope: cx.scope.to_owned(),
                         source: Some("OBX-5".to_owned()),
                         target: Some("Observation.value[x]".to_owned()),
                         detail,

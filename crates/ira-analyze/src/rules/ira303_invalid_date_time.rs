@@ -5,7 +5,9 @@ use ira_parse::model::Sample;
 
 use super::shapes::{is_date_time, is_time};
 use super::temporal::each_temporal;
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
+use super::{
+    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+};
 
 pub(super) struct Rule;
 
@@ -42,12 +44,12 @@ impl SampleRule for Rule {
         &META
     }
 
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
         let Some(msg) = sample.as_v2() else {
             return;
         };
-        let mut found = SampleFindings::new(META.id, scope);
-        each_temporal(msg, &mut |kind, raw, path, pos, at| {
+        let mut found = SampleFindings::new(META.id, cx.scope);
+        each_temporal(msg, &cx.env.positions, &mut |kind, raw, path, pos, at| {
             let ok = match kind {
                 "DT" => is_date_time(raw, 8),
                 "TM" => is_time(raw),

@@ -5,7 +5,9 @@ use ira_parse::model::Sample;
 
 use super::shapes::{is_date_time, split_zone};
 use super::temporal::each_temporal;
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
+use super::{
+    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+};
 
 pub(super) struct Rule;
 
@@ -43,12 +45,12 @@ impl SampleRule for Rule {
         &META
     }
 
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
         let Some(msg) = sample.as_v2() else {
             return;
         };
-        let mut found = SampleFindings::new(META.id, scope);
-        each_temporal(msg, &mut |kind, raw, path, pos, at| {
+        let mut found = SampleFindings::new(META.id, cx.scope);
+        each_temporal(msg, &cx.env.positions, &mut |kind, raw, path, pos, at| {
             let Some(target) = pos.target.as_deref() else {
                 return;
             };

@@ -3,8 +3,9 @@
 use ira_parse::model::{ElementPath, Sample, TypeHint, Value};
 
 use super::shapes::is_number;
-use super::v2types::position;
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
+use super::{
+    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+};
 
 pub(super) struct Rule;
 
@@ -40,11 +41,11 @@ impl SampleRule for Rule {
         &META
     }
 
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
         let Some(msg) = sample.as_v2() else {
             return;
         };
-        let mut found = SampleFindings::new(META.id, scope);
+        let mut found = SampleFindings::new(META.id, cx.scope);
         msg.walk(&mut |item| {
             let ElementPath::V2(p) = item.path else {
                 return;
@@ -52,7 +53,12 @@ impl SampleRule for Rule {
             if item.hint == TypeHint::Null || (p.segment == *b"OBX" && p.field == 5) {
                 return;
             }
-            let Some(pos) = position(&p).filter(|pos| pos.v2_type == "NM") else {
+            let Some(pos) = cx
+                .env
+                .positions
+                .position(&p)
+                .filter(|pos| pos.v2_type == "NM")
+            else {
                 return;
             };
             let Value::V2 { raw, .. } = item.value else {

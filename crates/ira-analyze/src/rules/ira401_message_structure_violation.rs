@@ -4,7 +4,7 @@
 use ira_parse::model::Sample;
 
 use super::structures::syntax;
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleRule, Tally, TallyKey};
 
 pub(super) struct Rule;
 
@@ -47,11 +47,11 @@ impl SampleRule for Rule {
         &META
     }
 
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
         let Some(msg) = sample.as_v2() else {
             return;
         };
-        let Some(syntax) = syntax(scope) else {
+        let Some(syntax) = syntax(cx.scope) else {
             return;
         };
         let segments: Vec<&str> = msg.segments().filter_map(|s| s.name_str()).collect();
@@ -59,7 +59,7 @@ impl SampleRule for Rule {
             tally.record(
                 TallyKey {
                     rule: META.id,
-                    scope: scope.to_owned(),
+                    scope: cx.scope.to_owned(),
                     source: None,
                     target: None,
                     detail: v.to_string(),

@@ -5,7 +5,7 @@ use ira_parse::Location;
 use ira_parse::hl7::Message;
 use ira_parse::model::{Sample, V2Path};
 
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleRule, Tally, TallyKey};
 
 pub(super) struct Rule;
 
@@ -42,7 +42,7 @@ impl SampleRule for Rule {
         &META
     }
 
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
         let Some(msg) = sample.as_v2() else {
             return;
         };
@@ -58,7 +58,7 @@ impl SampleRule for Rule {
             tally.record(
                 TallyKey {
                     rule: META.id,
-                    scope: scope.to_owned(),
+                    scope: cx.scope.to_owned(),
                     source: Some("MSH-18".to_owned()),
                     target: None,
                     detail: detail.to_owned(),

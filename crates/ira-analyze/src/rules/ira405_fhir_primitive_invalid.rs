@@ -7,7 +7,7 @@ use ira_parse::Location;
 use ira_parse::fhir::table;
 use ira_parse::model::{ElementPath, Sample, Value};
 
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleRule, Tally, TallyKey};
+use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleRule, Tally, TallyKey};
 use crate::target::{PrimitiveProblem, check_primitive};
 
 pub(super) struct Rule;
@@ -54,7 +54,7 @@ impl SampleRule for Rule {
         &META
     }
 
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
         if sample.as_fhir().is_none() {
             return;
         }
@@ -88,7 +88,7 @@ impl SampleRule for Rule {
             tally.record(
                 TallyKey {
                     rule: META.id,
-                    scope: scope.to_owned(),
+                    scope: cx.scope.to_owned(),
                     source: Some(source),
                     target: None,
                     detail: format!("{ty}: {problem}"),

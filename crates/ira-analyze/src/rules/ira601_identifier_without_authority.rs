@@ -2,8 +2,9 @@
 
 use ira_parse::model::{ElementPath, Sample, V2Path};
 
-use super::v2types;
-use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleFindings, SampleRule, Tally};
+use super::{
+    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+};
 
 pub(super) struct Rule;
 
@@ -43,8 +44,8 @@ impl SampleRule for Rule {
         &META
     }
 
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally) {
-        let mut found = SampleFindings::new(META.id, scope);
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
+        let mut found = SampleFindings::new(META.id, cx.scope);
         let mut note = |source: String,
                         target: Option<String>,
                         detail: &'static str,
@@ -62,16 +63,23 @@ impl SampleRule for Rule {
                         continue;
                     }
                     let path = V2Path::field(id, n);
-                    if v2types::field(&path).is_none_or(|p| p.v2_type != "CX") {
+                    if cx
+                        .env
+                        .positions
+                        .field(&path)
+                        .is_none_or(|p| p.v2_type != "CX")
+                    {
                         continue;
                     }
                     // The FHIR element each missing component would have fed.
                     let target = |c: u16| {
-                        v2types::position(&V2Path {
-                            component: c,
-                            ..path
-                        })
-                        .and_then(|p| p.target.clone())
+                        cx.env
+                            .positions
+                            .position(&V2Path {
+                                component: c,
+                                ..path
+                            })
+                            .and_then(|p| p.target.clone())
                     };
                     for rep in raw.split(|&b| b == d.repetition) {
                         let comps: Vec<&[u8]> = rep.split(|&b| b == d.component).collect();

@@ -46,17 +46,18 @@ mod shapes;
 mod structures;
 mod tally;
 mod temporal;
-mod v2types;
+pub mod v2types;
 
 use serde::{Deserialize, Serialize};
 
 use ira_parse::model::Sample;
 
 pub use context::{AnalysisContext, ContextRule};
-pub use engine::{SampleRuleRun, run_sample_rules};
+pub use engine::{SampleRuleRun, run_sample_rules, run_sample_rules_with};
 pub use file_rule::{FileRule, FileState};
 pub use structures::{Slot, Structure, Syntax, Violation, structure_of, syntax};
 pub use tally::{Evidence, Finding, SampleFindings, Tally, TallyKey};
+pub use v2types::RuleEnv;
 
 /// What kind of risk a rule finds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -163,13 +164,23 @@ pub struct RuleMeta {
     pub doc: RuleDoc,
 }
 
+/// What a [`SampleRule`] is told about the sample it looks at.
+#[derive(Debug)]
+pub struct SampleCx<'a> {
+    /// The scope findings are grouped by: message structure or resource type.
+    pub scope: &'a str,
+    /// The map in force (with the project's overrides) and its positions.
+    pub env: &'a RuleEnv<'a>,
+}
+
 /// A rule that looks at one sample at a time.
 pub trait SampleRule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
 
-    /// Looks at one sample (whose scope, e.g. `ADT_A01`, is given) and records what it
-    /// finds. Keys and details must never carry patient values.
-    fn observe(&self, sample: &dyn Sample, scope: &str, tally: &mut Tally);
+    /// Looks at one sample and records what it finds. `cx` gives the sample's scope
+    /// (`ADT_A01`) and the map in force. Keys and details must never carry patient
+    /// values.
+    fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally);
 }
 
 static SAMPLE_RULES: &[&dyn SampleRule] = &[

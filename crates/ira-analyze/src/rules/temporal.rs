@@ -5,15 +5,19 @@ use ira_parse::Location;
 use ira_parse::hl7::Message;
 use ira_parse::model::{ElementPath, Sample, TypeHint, Value};
 
-use super::v2types::{Position, position};
+use super::v2types::{Position, Positions};
 
 /// What [`each_temporal`] calls for each leaf: `(kind, raw, path key, position, location)`.
-pub type TemporalVisit<'f> =
-    dyn FnMut(&'static str, &[u8], String, &'static Position, Location) + 'f;
+pub type TemporalVisit<'f, 'p> =
+    dyn FnMut(&'static str, &[u8], String, &'p Position, Location) + 'f;
 
 /// Calls `f(kind, raw, path key, position, location)` for every temporal leaf, where
 /// `kind` is `DT`, `DTM` or `TM` (a TS is read as its DTM).
-pub fn each_temporal(msg: &Message<'_>, f: &mut TemporalVisit<'_>) {
+pub fn each_temporal<'p>(
+    msg: &Message<'_>,
+    positions: &'p Positions,
+    f: &mut TemporalVisit<'_, 'p>,
+) {
     msg.walk(&mut |item| {
         let ElementPath::V2(p) = item.path else {
             return;
@@ -21,7 +25,7 @@ pub fn each_temporal(msg: &Message<'_>, f: &mut TemporalVisit<'_>) {
         if item.hint == TypeHint::Null {
             return;
         }
-        let Some(pos) = position(&p) else {
+        let Some(pos) = positions.position(&p) else {
             return;
         };
         let kind = match pos.v2_type.as_str() {

@@ -1,7 +1,8 @@
-//! The v2 datatype of each field and component position, from ira's map, looked up by
-//! path while walking a message (built once).
+//! The v2 datatype, FHIR target and vocabulary of each field and component position,
+//! from the map in force (with a project's overrides), looked up by path while walking
+//! messages. Built once per map.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use ira_parse::model::V2Path;
@@ -21,9 +22,78 @@ pub struct Position {
 
 type Key = ([u8; 3], u16, u16);
 
-fn table() -> &'static HashMap<Key, Position> {
-    static TABLE: OnceLock<HashMap<Key, Position>> = OnceLock::new();
-    TABLE.get_or_init(|| build(Map::builtin()))
+/// The map's facts per v2 position.
+#[derive(Debug, Default)]
+pub struct Positions {
+    table: HashMap<Key, Position>,
+    /// Fields the map reads in its conditions (OBX-2 decides how OBX-5 maps).
+    decides: HashSet<([u8; 3], u16)>,
+}
+
+impl Positions {
+    pub fn build(map: &Map) -> Self {
+        let mut decides = HashSet::new();
+        for seg in map.segments() {
+            for row in seg.rows() {
+                if let Some(c) = &row.rule.condition {
+                    collect(c, &mut decides);
+                }
+            }
+        }
+        Self {
+            table: build(map),
+            decides,
+        }
+    }
+
+    /// The datatype and target of the leaf at `path`. A field not split into components
+    /// (`component == 0`) is read as its first component when its type is composite
+    /// (a TS holds its DTM in component 1).
+    pub fn position(&self, path: &V2Path) -> Option<&Position> {
+        let t = &self.table;
+        let field = t.get(&(path.segment, path.field, 0))?;
+        if path.component == 0 {
+            return match t.get(&(path.segment, path.field, 1)) {
+                Some(first) if is_composite(&field.v2_type) => Some(first),
+                _ => Some(field),
+            };
+        }
+        t.get(&(path.segment, path.field, path.component))
+    }
+
+    /// The datatype and target of the whole field of `path` (`PID-3`: CX →
+    /// `Patient.identifier`), whatever its component.
+    pub fn field(&self, path: &V2Path) -> Option<&Position> {
+        self.table.get(&(path.segment, path.field, 0))
+    }
+
+    /// True when a condition of the map reads this field: the field is consumed by the
+    /// mapping even without a target of its own.
+    pub fn decides_mapping(&self, path: &V2Path) -> bool {
+        self.decides.contains(&(path.segment, path.field))
+    }
+}
+
+/// What sample rules consult: the map in force and its positions.
+#[derive(Debug)]
+pub struct RuleEnv<'m> {
+    pub map: &'m Map,
+    pub positions: Positions,
+}
+
+impl<'m> RuleEnv<'m> {
+    pub fn new(map: &'m Map) -> Self {
+        Self {
+            map,
+            positions: Positions::build(map),
+        }
+    }
+
+    /// The environment of ira's built-in map (no project overrides).
+    pub fn builtin() -> &'static RuleEnv<'static> {
+        static ENV: OnceLock<RuleEnv<'static>> = OnceLock::new();
+        ENV.get_or_init(|| RuleEnv::new(Map::builtin()))
+    }
 }
 
 fn build(map: &Map) -> HashMap<Key, Position> {
@@ -66,40 +136,7 @@ fn position_of(map: &Map, path: &V2Path, v2_type: &str) -> Position {
     }
 }
 
-/// The datatype and target of the leaf at `path`. A field not split into components
-/// (`component == 0`) is read as its first component when its type is composite
-/// (a TS holds its DTM in component 1).
-pub fn position(path: &V2Path) -> Option<&'static Position> {
-    let t = table();
-    let field = t.get(&(path.segment, path.field, 0))?;
-    if path.component == 0 {
-        return match t.get(&(path.segment, path.field, 1)) {
-            Some(first) if is_composite(&field.v2_type) => Some(first),
-            _ => Some(field),
-        };
-    }
-    t.get(&(path.segment, path.field, path.component))
-}
-
-/// True when a condition of the map reads this field (OBX-2 decides how OBX-5 maps):
-/// the field is consumed by the mapping even without a target of its own.
-pub fn decides_mapping(path: &V2Path) -> bool {
-    static USED: OnceLock<std::collections::HashSet<([u8; 3], u16)>> = OnceLock::new();
-    USED.get_or_init(|| {
-        let mut used = std::collections::HashSet::new();
-        for seg in Map::builtin().segments() {
-            for row in seg.rows() {
-                if let Some(c) = &row.rule.condition {
-                    collect(c, &mut used);
-                }
-            }
-        }
-        used
-    })
-    .contains(&(path.segment, path.field))
-}
-
-fn collect(c: &Condition, used: &mut std::collections::HashSet<([u8; 3], u16)>) {
+fn collect(c: &Condition, used: &mut HashSet<([u8; 3], u16)>) {
     match c {
         Condition::IfValued(r)
         | Condition::IfNotValued(r)
@@ -114,12 +151,6 @@ fn collect(c: &Condition, used: &mut std::collections::HashSet<([u8; 3], u16)>) 
     }
 }
 
-/// The datatype and target of the whole field of `path` (`PID-3`: CX →
-/// `Patient.identifier`), whatever its component.
-pub fn field(path: &V2Path) -> Option<&'static Position> {
-    table().get(&(path.segment, path.field, 0))
-}
-
 fn is_composite(v2_type: &str) -> bool {
     !matches!(
         v2_type,
@@ -130,6 +161,14 @@ fn is_composite(v2_type: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn position(p: &V2Path) -> Option<&'static Position> {
+        RuleEnv::builtin().positions.position(p)
+    }
+
+    fn decides_mapping(p: &V2Path) -> bool {
+        RuleEnv::builtin().positions.decides_mapping(p)
+    }
 
     #[test]
     fn temporal_positions_are_known() {
