@@ -17,7 +17,9 @@ static META: RuleMeta = RuleMeta {
     severity: RiskSeverity::Medium,
     patient_safety: false,
     doc: RuleDoc {
-        what: "For a v2 → v2 migration (target samples in HL7 v2): legacy values at a path \
+        what: "For a FHIR target: legacy values longer than the `maxLength` a target \
+               profile states for the element the v2 position maps to. For a v2 → v2 \
+               migration (target samples in HL7 v2): legacy values at a path \
                longer than the longest value the target's samples carry at the same path, \
                for the same message types. Lengths only: the longest legacy value, its \
                95th percentile and the target's longest are reported, and the number of \
@@ -47,10 +49,12 @@ impl ContextRule for Rule {
     }
 
     fn check(&self, ctx: &AnalysisContext<'_>, out: &mut Vec<Finding>) {
+        let mut found = Vec::new();
+        fhir_max_length(ctx, &mut found);
         let Some(target) = ctx.target_v2 else {
+            emit(found, out);
             return;
         };
-        let mut found = Vec::new();
         for group in v2_groups(ctx.legacy, ctx.spec) {
             let kinds: Vec<_> = group
                 .kinds
@@ -96,6 +100,52 @@ impl ContextRule for Rule {
             }
         }
         emit(found, out);
+    }
+}
+
+/// FHIR targets: legacy values longer than the `maxLength` a target profile states for
+/// the element the v2 position maps to.
+fn fhir_max_length(ctx: &AnalysisContext<'_>, found: &mut Vec<Finding>) {
+    for group in v2_groups(ctx.legacy, ctx.spec) {
+        for (key, path) in &group.paths {
+            let Some(v2) = V2Path::parse(&key.0) else {
+                continue;
+            };
+            if v2.segment == *b"MSH" && v2.field <= 2 {
+                continue;
+            }
+            for t in ctx.map.targets(&v2) {
+                if t.assigned.is_some() {
+                    continue;
+                }
+                let Some(limit) = ctx
+                    .requirements
+                    .element(&t.path)
+                    .and_then(|e| e.max_length)
+                    .map(|f| u64::from(f.value))
+                else {
+                    continue;
+                };
+                if path.length.max <= limit {
+                    continue;
+                }
+                let longer = count_above(&path.length, limit).min(path.samples);
+                found.push(finding(
+                    &META,
+                    &group.name,
+                    Some(key.0.clone()),
+                    Some(t.path.clone()),
+                    format!(
+                        "legacy values up to {} characters (p95 {}); the target profile allows {}",
+                        path.length.max, path.length.p95, limit
+                    ),
+                    longer.max(1),
+                    group.samples,
+                    &path.first_seen,
+                ));
+                break;
+            }
+        }
     }
 }
 

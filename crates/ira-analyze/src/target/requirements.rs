@@ -59,6 +59,8 @@ pub struct ElementRequirements {
     pub max: Fact<Option<u32>>,
     /// Profiles flagging the element mustSupport.
     pub must_support: Vec<Source>,
+    /// The tightest `maxLength` any profile states (string values), and where from.
+    pub max_length: Option<Fact<u32>>,
     /// Fixed values, per profile (JSON).
     pub fixed: Vec<Fact<Value>>,
     /// Pattern values, per profile (JSON).
@@ -320,6 +322,7 @@ impl Requirements {
             ),
         };
         let mut must_support = Vec::new();
+        let mut max_length: Option<Fact<u32>> = None;
         let mut fixed = Vec::new();
         let mut pattern = Vec::new();
         let mut bindings = Vec::new();
@@ -343,6 +346,14 @@ impl Requirements {
             }
             if e.must_support {
                 must_support.push(src());
+            }
+            if let Some(n) = e.max_length
+                && max_length.as_ref().is_none_or(|m| n < m.value)
+            {
+                max_length = Some(Fact {
+                    value: n,
+                    source: src(),
+                });
             }
             if let Some((_, v)) = &e.fixed {
                 fixed.push(Fact {
@@ -387,6 +398,7 @@ impl Requirements {
             min,
             max,
             must_support,
+            max_length,
             fixed,
             pattern,
             bindings,

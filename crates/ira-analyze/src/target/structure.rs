@@ -47,6 +47,8 @@ pub struct ElementConstraint {
     /// Whether the profile itself states `max` (else it is the base's).
     pub max_stated: bool,
     pub must_support: bool,
+    /// `maxLength`: the most characters a string value may have, when stated.
+    pub max_length: Option<u32>,
     /// `fixed[x]`: the type suffix (`Uri`, `CodeableConcept`) and the value.
     pub fixed: Option<(String, Value)>,
     /// `pattern[x]`: the type suffix and the value.
@@ -369,6 +371,10 @@ fn parse_element(
             .get("mustSupport")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        max_length: e
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok()),
         fixed,
         pattern,
         binding,
@@ -424,6 +430,7 @@ fn complete_from_base(type_name: &str, elements: &mut Vec<ElementConstraint>) {
             min_stated: false,
             max_stated: false,
             must_support: false,
+            max_length: None,
             fixed: None,
             pattern: None,
             binding: None,
@@ -450,6 +457,7 @@ fn complete_from_base(type_name: &str, elements: &mut Vec<ElementConstraint>) {
             min_stated: false,
             max_stated: false,
             must_support: false,
+            max_length: None,
             fixed: None,
             pattern: None,
             binding: None,
