@@ -182,3 +182,19 @@ fn linked_by_message(path: &str, resources: &std::collections::BTreeSet<&str>) -
     };
     path.matches('.').count() == 1 && resources.contains(to)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::linked_by_message;
+
+    #[test]
+    fn message_linked_references() {
+        let with: std::collections::BTreeSet<&str> = ["Observation", "Patient"].into();
+        let without: std::collections::BTreeSet<&str> = ["Observation"].into();
+        assert!(linked_by_message("Observation.subject", &with));
+        assert!(!linked_by_message("Observation.subject", &without));
+        assert!(!linked_by_message("Observation.encounter", &with));
+        assert!(!linked_by_message("Observation.code", &with));
+        assert!(!linked_by_message("Observation.component.subject", &with));
+    }
+}
