@@ -14,6 +14,7 @@
 //! - [`rules`]: the gap-rule catalogue.
 
 pub mod analysis;
+mod fasthash;
 pub mod map;
 pub mod overview;
 pub mod profile;

@@ -2,8 +2,8 @@
 //! slots. Path keys and their datatype resolution are interned per group, so the hot path
 //! is a hash lookup and a few counters per item (plus decoding the value's text).
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
+
 use std::path::PathBuf;
 
 use ira_parse::document::{ReadOptions, SampleSink, read_samples};
@@ -16,55 +16,7 @@ use super::types::{self, Check, Leaf};
 use super::{Group, GroupStandard, PathKey, Profile};
 use crate::map::Map;
 
-/// A multiply-rotate hasher (as rustc's FxHash): keys are small (a `V2Path`, a FHIR
-/// path) and come from a per-file table, so SipHash's flood resistance buys nothing and
-/// would dominate the per-item cost.
-#[derive(Default)]
-struct Fx(u64);
-
-impl Fx {
-    #[inline]
-    fn add(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_u16(&mut self, i: u16) {
-        self.add(u64::from(i));
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+use crate::fasthash::FastMap;
 
 /// One path of one group while a file is read.
 struct Slot {

@@ -28,11 +28,8 @@ pub fn each_temporal<'p>(
         let Some(pos) = positions.position(&p) else {
             return;
         };
-        let kind = match pos.v2_type.as_str() {
-            "DT" => "DT",
-            "DTM" | "TS" => "DTM",
-            "TM" => "TM",
-            _ => return,
+        let Some(kind) = pos.temporal else {
+            return;
         };
         let Value::V2 { raw, .. } = item.value else {
             return;

@@ -2,11 +2,12 @@
 //! from the map in force (with a project's overrides), looked up by path while walking
 //! messages. Built once per map.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use ira_parse::model::V2Path;
 
+use crate::fasthash::FastMap;
 use crate::map::{Condition, Map, V2Ref};
 
 /// What the map says about one position.
@@ -18,14 +19,27 @@ pub struct Position {
     pub target: Option<String>,
     /// The vocabulary map that translates its codes (`AdministrativeSex`), if any.
     pub vocabulary: Option<String>,
+    /// `DT`, `DTM` or `TM` for a date/time position (a TS counts as its DTM), worked
+    /// out once so walks compare no strings.
+    pub temporal: Option<&'static str>,
 }
 
-type Key = ([u8; 3], u16, u16);
+/// Segment id, field and component packed in one word: one multiply to hash, no
+/// memcmp to compare.
+type Key = u64;
+
+fn key(segment: [u8; 3], field: u16, component: u16) -> Key {
+    (u64::from(segment[0]) << 56)
+        | (u64::from(segment[1]) << 48)
+        | (u64::from(segment[2]) << 40)
+        | (u64::from(field) << 16)
+        | u64::from(component)
+}
 
 /// The map's facts per v2 position.
 #[derive(Debug, Default)]
 pub struct Positions {
-    table: HashMap<Key, Position>,
+    table: FastMap<Key, Position>,
     /// Fields the map reads in its conditions (OBX-2 decides how OBX-5 maps).
     decides: HashSet<([u8; 3], u16)>,
 }
@@ -51,20 +65,20 @@ impl Positions {
     /// (a TS holds its DTM in component 1).
     pub fn position(&self, path: &V2Path) -> Option<&Position> {
         let t = &self.table;
-        let field = t.get(&(path.segment, path.field, 0))?;
+        let field = t.get(&key(path.segment, path.field, 0))?;
         if path.component == 0 {
-            return match t.get(&(path.segment, path.field, 1)) {
+            return match t.get(&key(path.segment, path.field, 1)) {
                 Some(first) if is_composite(&field.v2_type) => Some(first),
                 _ => Some(field),
             };
         }
-        t.get(&(path.segment, path.field, path.component))
+        t.get(&key(path.segment, path.field, path.component))
     }
 
     /// The datatype and target of the whole field of `path` (`PID-3`: CX →
     /// `Patient.identifier`), whatever its component.
     pub fn field(&self, path: &V2Path) -> Option<&Position> {
-        self.table.get(&(path.segment, path.field, 0))
+        self.table.get(&key(path.segment, path.field, 0))
     }
 
     /// True when a condition of the map reads this field: the field is consumed by the
@@ -96,14 +110,14 @@ impl<'m> RuleEnv<'m> {
     }
 }
 
-fn build(map: &Map) -> HashMap<Key, Position> {
-    let mut out = HashMap::new();
+fn build(map: &Map) -> FastMap<Key, Position> {
+    let mut out = FastMap::default();
     for seg in map.segments() {
         for row in seg.rows() {
             let Ok(id) = <[u8; 3]>::try_from(row.segment.as_bytes()) else {
                 continue;
             };
-            let field_key = (id, row.field, 0);
+            let field_key = key(id, row.field, 0);
             if out.contains_key(&field_key) {
                 continue;
             }
@@ -111,15 +125,15 @@ fn build(map: &Map) -> HashMap<Key, Position> {
             out.insert(field_key, position_of(map, &path, &row.v2_type));
             if let Some(dt) = map.datatype(&row.v2_type) {
                 for c in dt.rows() {
-                    let key = (id, row.field, c.component);
-                    if out.contains_key(&key) {
+                    let k = key(id, row.field, c.component);
+                    if out.contains_key(&k) {
                         continue;
                     }
                     let path = V2Path {
                         component: c.component,
                         ..path
                     };
-                    out.insert(key, position_of(map, &path, &c.v2_type));
+                    out.insert(k, position_of(map, &path, &c.v2_type));
                 }
             }
         }
@@ -130,6 +144,12 @@ fn build(map: &Map) -> HashMap<Key, Position> {
 fn position_of(map: &Map, path: &V2Path, v2_type: &str) -> Position {
     let target = map.targets(path).into_iter().find(|t| t.assigned.is_none());
     Position {
+        temporal: match v2_type {
+            "DT" => Some("DT"),
+            "DTM" | "TS" => Some("DTM"),
+            "TM" => Some("TM"),
+            _ => None,
+        },
         v2_type: v2_type.to_owned(),
         vocabulary: target.as_ref().and_then(|t| t.vocabulary.clone()),
         target: target.map(|t| t.path),
