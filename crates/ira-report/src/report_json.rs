@@ -189,10 +189,20 @@ pub struct Summary {
 /// Builds the report: risk items with their status as of the report's day, readiness
 /// and the go / no-go of the spec's thresholds.
 pub fn build(input: ReportInput<'_>) -> Report {
-    let today = input.provenance.generated_at.date().unwrap_or(Date {
-        year: 1970,
-        month: 1,
-        day: 1,
+    // Outside years 1–9999 (a silly SOURCE_DATE_EPOCH): the nearest representable day.
+    let ts = input.provenance.generated_at;
+    let today = ts.date().unwrap_or(if ts.0 > 0 {
+        Date {
+            year: 9999,
+            month: 12,
+            day: 31,
+        }
+    } else {
+        Date {
+            year: 1,
+            month: 1,
+            day: 1,
+        }
     });
     let accepted = input.spec.map(|s| s.accepted.as_slice()).unwrap_or(&[]);
     let risks = build_risks(input.findings, accepted, today);

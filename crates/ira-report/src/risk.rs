@@ -111,8 +111,11 @@ pub struct Example {
 /// Rough size of the mitigation work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Effort {
+    /// Small: a configuration or map row.
     S,
+    /// Medium: work with the sender or target team.
     M,
+    /// Large: a change on a system, or clinical review.
     L,
 }
 
@@ -120,7 +123,9 @@ pub enum Effort {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Counts in readiness and the gate.
     Open,
+    /// Accepted by a live `[[accepted]]` entry of the spec: listed, not counted.
     Accepted,
 }
 
@@ -485,7 +490,9 @@ pub struct Gate {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Decision {
+    /// Every threshold passes.
     Go,
+    /// At least one threshold fails.
     NoGo,
 }
 
