@@ -16,10 +16,11 @@
 //! * **effort**: by category (data-quality S; data-loss, terminology, structure,
 //!   compliance M; patient-safety L), one step up when at least half of the samples of
 //!   the scope are affected, one step down when under 5% are (S and L are the bounds).
-//! * **readiness**: 100 minus, for each open risk, `weight(severity) × (0.5 + 0.5 ×
-//!   likelihood)`, with weights critical 40, high 15, medium 5, low 1, info 0; floored
-//!   at 0 and rounded to an integer. Any open risk costs at least half its weight: a
-//!   rare critical problem still blocks. Accepted risks cost nothing.
+//! * **readiness** of a scope: 100 minus, for each open risk of the scope,
+//!   `weight(severity) × (0.5 + 0.5 × likelihood)`, with weights critical 40, high 15,
+//!   medium 5, low 1, info 0; floored at 0 and rounded to an integer. Any open risk
+//!   costs at least half its weight: a rare critical problem still blocks. Accepted
+//!   risks cost nothing. The interface's score is that of its weakest scope.
 
 use std::collections::BTreeMap;
 
@@ -469,8 +470,11 @@ pub fn score<'a>(risks: impl IntoIterator<Item = &'a RiskItem>) -> Score {
 /// Readiness of the interface and of each scope, with the go / no-go.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Readiness {
-    /// The whole interface: every risk.
+    /// The whole interface: the score and `pulled_down_by` of its weakest scope, the
+    /// counts (`open`, `accepted`) of every risk.
     pub interface: Score,
+    /// The scope that sets the interface's score; `None` without scopes.
+    pub weakest_scope: Option<String>,
     /// Per message structure or resource type, by name.
     pub scopes: BTreeMap<String, Score>,
     /// Go / no-go against the spec's `[thresholds]`; `None` without thresholds.
@@ -514,7 +518,6 @@ pub fn readiness(
     scopes: &[String],
     thresholds: Option<&Thresholds>,
 ) -> Readiness {
-    let interface = score(risks);
     let mut names: Vec<&str> = scopes.iter().map(String::as_str).collect();
     names.extend(
         risks
@@ -523,7 +526,7 @@ pub fn readiness(
     );
     names.sort_unstable();
     names.dedup();
-    let scopes = names
+    let scopes: BTreeMap<String, Score> = names
         .into_iter()
         .map(|s| {
             (
@@ -532,9 +535,28 @@ pub fn readiness(
             )
         })
         .collect();
+    // The interface is as ready as its weakest scope (the first by name among equals).
+    // Summing every scope's risks would drive any real interface to 0 and make
+    // `min_readiness` useless.
+    let weakest = scopes
+        .iter()
+        .min_by_key(|(_, sc)| sc.score)
+        .map(|(name, sc)| (name.clone(), sc.clone()));
+    let all = score(risks);
+    let interface = match &weakest {
+        Some((_, w)) => Score {
+            score: w.score,
+            open: all.open,
+            accepted: all.accepted,
+            pulled_down_by: w.pulled_down_by.clone(),
+        },
+        None => all,
+    };
+    let weakest_scope = weakest.map(|(name, _)| name);
     let gate = thresholds.and_then(|t| gate(risks, &interface, t));
     Readiness {
         interface,
+        weakest_scope,
         scopes,
         gate,
     }

@@ -376,7 +376,56 @@ fn readiness_arithmetic() {
     assert_eq!(r.scopes["ORU_R01"].accepted, 1);
     assert_eq!(r.scopes["ADT_A08"].score, 100);
     assert_eq!(r.interface.score, 63);
+    assert_eq!(r.weakest_scope.as_deref(), Some("ADT_A01"));
+    // The interface counts every open risk but scores as its weakest scope.
+    assert_eq!(
+        r.interface.open.critical + r.interface.open.high + r.interface.open.medium,
+        3
+    );
+    assert_eq!(r.interface.accepted, 1);
     assert!(r.gate.is_none(), "no thresholds, no gate");
+
+    // Two scopes with a critical each at 100%: 60 each, and the interface 60, not 20.
+    let two = [
+        finding(
+            "IRA401",
+            "message-structure-violation",
+            Critical,
+            "ADT_A01",
+            None,
+            None,
+            "d",
+            1,
+            1,
+        ),
+        finding(
+            "IRA401",
+            "message-structure-violation",
+            Critical,
+            "ORU_R01",
+            None,
+            None,
+            "d",
+            1,
+            1,
+        ),
+    ];
+    let r = readiness(&build_risks(&two, &[], day("2026-01-01")), &[], None);
+    assert_eq!(
+        (r.scopes["ADT_A01"].score, r.scopes["ORU_R01"].score),
+        (60, 60)
+    );
+    assert_eq!(r.interface.score, 60);
+    assert_eq!(r.interface.open.critical, 2);
+    assert_eq!(
+        r.weakest_scope.as_deref(),
+        Some("ADT_A01"),
+        "first by name among equals"
+    );
+    assert_eq!(r.interface.pulled_down_by.len(), 1);
+    // No risks, no scopes: 100.
+    let r = readiness(&[], &[], None);
+    assert_eq!((r.interface.score, r.weakest_scope), (100, None));
 }
 
 #[test]
