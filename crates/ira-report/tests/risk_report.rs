@@ -240,6 +240,29 @@ fn item_fields_are_derived_from_the_rule_and_the_finding() {
     assert!(!r.recommendation.is_empty() && !r.recommendation.contains("  "));
     assert!(r.evidence.examples.iter().all(|e| e.control_id.is_none()));
 
+    // The standard is told from the path notation.
+    for (path, standard) in [
+        ("Bundle.entry.fullUrl", "fhir-r4"),
+        ("Patient", "fhir-r4"),
+        ("OBX[2]-5", "hl7v2"),
+        ("MSH", "hl7v2"),
+        ("ZP1-2.1", "hl7v2"),
+    ] {
+        let f = finding(
+            "IRA404",
+            "unresolved-reference",
+            RiskSeverity::High,
+            "Bundle",
+            Some(path),
+            None,
+            "d",
+            1,
+            1,
+        );
+        let r = &build_risks(&[f], &[], day("2026-01-01"))[0];
+        assert_eq!(r.source.as_ref().unwrap().standard, standard, "{path}");
+    }
+
     let ps = risks.iter().find(|r| r.rule == "IRA601").unwrap();
     assert!(ps.patient_safety);
     assert_eq!(ps.owner_role, "clinical informatics");
