@@ -22,6 +22,8 @@ fn run(args: &[&str], threads: &str) -> Output {
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RAYON_NUM_THREADS", threads)
+        // Pins the report's timestamp, so runs compare byte for byte.
+        .env("SOURCE_DATE_EPOCH", "1764067157")
         .output()
         .unwrap()
 }
@@ -103,8 +105,24 @@ fn analyze_json_is_identical_whatever_the_thread_count() {
     assert!(one.status.success() && four.status.success());
     assert_eq!(one.stdout, four.stdout);
     let json: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
-    assert_eq!(json["schema"], "ira.findings/1");
-    assert!(!json["findings"].as_array().unwrap().is_empty());
+    assert_eq!(json["schema"], "ira.report/1");
+    assert!(!json["risks"].as_array().unwrap().is_empty());
+    assert_eq!(json["generated_at"], "2025-11-25T10:39:17Z");
+    let spec_sha = json["spec"]["sha256"].as_str().unwrap();
+    assert_eq!(spec_sha.len(), 64);
+    let inputs = json["inputs"].as_array().unwrap();
+    assert!(
+        inputs
+            .iter()
+            .any(|i| i["role"] == "spec" && i["sha256"] == spec_sha)
+    );
+    assert!(inputs.iter().any(|i| i["role"] == "legacy"));
+    assert!(
+        inputs
+            .iter()
+            .all(|i| i["sha256"].as_str().unwrap().len() == 64)
+    );
+    assert!(json["readiness"]["gate"]["decision"].is_string());
 }
 
 #[test]

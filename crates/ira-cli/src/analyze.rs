@@ -11,6 +11,7 @@ use ira_analyze::target::Artifacts;
 use ira_parse::document::ReadOptions;
 use ira_parse::input;
 use ira_report::findings::Summary;
+use ira_report::report_json::{Counts, InputFile, InputRole, Provenance, ReportInput, Timestamp};
 
 /// `ira analyze` arguments.
 #[derive(clap::Args, Debug)]
@@ -124,9 +125,76 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
     };
     let rendered = match args.format {
         crate::OutputFormat::Text => ira_report::findings::text(&summary, &result.findings),
-        crate::OutputFormat::Json => ira_report::findings::json(&summary, &result.findings),
+        crate::OutputFormat::Json => {
+            let mut hashed: Vec<(InputRole, PathBuf)> = Vec::new();
+            if let Some(p) = &args.spec {
+                hashed.push((InputRole::Spec, normalize(p)));
+            }
+            for f in legacy.table.files() {
+                hashed.push((InputRole::Legacy, f.path.clone()));
+            }
+            for f in target.iter().flat_map(|t| t.table.files()) {
+                hashed.push((InputRole::Target, f.path.clone()));
+            }
+            for p in &artifact_paths {
+                hashed.push((InputRole::Profile, p.clone()));
+            }
+            for (_, p) in files.iter().flat_map(|f| &f.concept_maps) {
+                hashed.push((InputRole::ConceptMap, normalize(p)));
+            }
+            let provenance = provenance(&hashed)?;
+            let report = ira_report::report_json::build(ReportInput {
+                findings: &result.findings,
+                spec: spec.as_ref(),
+                // Scopes come from the findings: the profile's group names (MSH-9.3 or
+                // MSH-9.1^9.2) are not the rules' structure names.
+                scopes: &[],
+                counts: Counts {
+                    legacy_files: summary.legacy_files,
+                    legacy_samples: summary.legacy_samples,
+                    target_files: summary.target_files,
+                    profiles: summary.profiles,
+                },
+                provenance: &provenance,
+            });
+            ira_report::report_json::json(&report)
+        }
     };
     crate::emit(&rendered, args.out.as_deref())
+}
+
+/// The audit trail of a report: SHA-256 of every input file (read again here, the
+/// report does no I/O) and the timestamp, pinned by `SOURCE_DATE_EPOCH` when set so a
+/// rerun gives the same bytes.
+fn provenance(files: &[(InputRole, PathBuf)]) -> Result<Provenance, String> {
+    let generated_at = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => Timestamp::from_source_date_epoch(&v).ok_or_else(|| {
+            "SOURCE_DATE_EPOCH: not a whole number of seconds since 1970-01-01".to_string()
+        })?,
+        Err(_) => Timestamp::from_system_time(std::time::SystemTime::now()),
+    };
+    let mut inputs = Vec::new();
+    let mut spec_sha256 = None;
+    for (role, path) in files {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let sha256 = ira_report::report_json::sha256_hex(&bytes);
+        if *role == InputRole::Spec {
+            spec_sha256 = Some(sha256.clone());
+        }
+        inputs.push(InputFile {
+            role: *role,
+            path: path.display().to_string(),
+            bytes: bytes.len() as u64,
+            sha256,
+        });
+    }
+    inputs.sort();
+    inputs.dedup();
+    Ok(Provenance {
+        generated_at,
+        spec_sha256,
+        inputs,
+    })
 }
 
 /// Removes `.` and `name/..` pairs without touching the file system (symbolic links

@@ -7,4 +7,6 @@
 pub mod findings;
 pub mod parse;
 pub mod profile;
+pub mod report_json;
+pub mod risk;
 pub mod rules;
