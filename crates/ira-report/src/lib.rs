@@ -1,8 +1,13 @@
 //! `ira-report`: renders ira's results. It is the only crate that knows output formats;
 //! the CLI only picks one and writes the string where the user asked.
 //!
-//! So far: the structural overview of `ira parse`, as text ([`parse::text`]) and JSON
-//! ([`parse::json`]); sample profiles of `ira profile` ([`profile::text`], [`profile::json`]); the rule catalogue ([`rules`]).
+//! So far:
+//! - [`parse`]: the structural overview of `ira parse`, as text and JSON;
+//! - [`profile`]: sample profiles of `ira profile`;
+//! - [`findings`]: `ira analyze` findings for a person;
+//! - [`risk`] and [`report_json`]: risk items, readiness and the risk report
+//!   `ira.report/1` (`ira analyze --format json`);
+//! - [`rules`]: the rule catalogue (`docs/RULES.md`).
 
 pub mod findings;
 pub mod parse;
