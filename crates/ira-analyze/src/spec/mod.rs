@@ -226,7 +226,7 @@ impl TryFrom<i64> for Percent {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, try_from = "AcceptedRaw")]
 pub struct Accepted {
-    /// Accept every risk of this rule (`v2-field-truncated`)…
+    /// Accept every risk of this rule (`IRA304` or `value-too-long`)…
     pub rule: Option<String>,
     /// …or one risk by its id.
     pub risk: Option<String>,
