@@ -41,6 +41,13 @@ enum Command {
     /// Analyse an interface: legacy samples against the target (profiles, target samples,
     /// the v2 → FHIR map) — the gaps that will break at go-live, with evidence.
     Analyze(analyze::AnalyzeArgs),
+    /// List the gap-rule catalogue: id, name, category, default severity, patient safety.
+    Rules,
+    /// Explain a rule: what it finds, why it matters at go-live, an example, how to fix.
+    Explain {
+        /// The rule's id (`IRA401`) or name (`message-structure-violation`).
+        rule: String,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -102,6 +109,13 @@ fn main() -> ExitCode {
         Command::Parse(args) => run_parse(&args),
         Command::Profile(args) => run_profile(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Rules => emit(&ira_report::rules::catalogue_table(), None),
+        Command::Explain { rule } => match ira_analyze::rules::find(&rule) {
+            Some(meta) => emit(&ira_report::rules::rule_markdown(meta), None),
+            None => Err(format!(
+                "no rule `{rule}`: `ira rules` lists them (ids like IRA401, or names)"
+            )),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -78,3 +78,32 @@ fn out_file_is_written_and_no_temporary_is_left() {
     assert_eq!(left.len(), 2, "{left:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn rules_lists_the_catalogue_and_explain_shows_one_rule() {
+    let out = ira().arg("rules").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("rules_table", text);
+
+    let out = ira().args(["explain", "IRA401"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("## IRA401 message-structure-violation"),
+        "{text}"
+    );
+    for head in ["What it finds", "Why it matters at go-live", "How to fix"] {
+        assert!(text.contains(head), "{head}");
+    }
+    // By name too.
+    let by_name = ira()
+        .args(["explain", "message-structure-violation"])
+        .output()
+        .unwrap();
+    assert_eq!(by_name.stdout, text.as_bytes());
+
+    let out = ira().args(["explain", "IRA999"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no rule `IRA999`"));
+}

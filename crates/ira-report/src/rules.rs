@@ -63,6 +63,31 @@ pub fn catalogue_markdown() -> String {
     s
 }
 
+/// The catalogue as a plain table for a terminal (`ira rules`).
+pub fn catalogue_table() -> String {
+    let rules = all();
+    let name_w = rules.iter().map(|m| m.name.len()).max().unwrap_or(4);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<6}  {:<name_w$}  {:<14}  {:<8}  safety  title",
+        "id", "name", "category", "severity"
+    );
+    for m in &rules {
+        let _ = writeln!(
+            s,
+            "{:<6}  {:<name_w$}  {:<14}  {:<8}  {:<6}  {}",
+            m.id,
+            m.name,
+            m.category.as_str(),
+            m.severity.as_str(),
+            if m.patient_safety { "yes" } else { "" },
+            m.title
+        );
+    }
+    s
+}
+
 /// Source strings are wrapped with `\` continuations; collapse runs of spaces.
 fn squeeze(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
