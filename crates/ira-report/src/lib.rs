@@ -11,6 +11,7 @@
 
 pub mod csv;
 pub mod findings;
+pub mod markdown;
 pub mod parse;
 pub mod profile;
 pub mod report_json;
