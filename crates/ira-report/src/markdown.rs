@@ -168,7 +168,7 @@ fn open_risks(o: &mut String, r: &Report) {
         }
         o.push('\n');
         for x in &group {
-            let _ = writeln!(o, "- {}: {}", code(&x.id), prose(&x.recommendation));
+            let _ = writeln!(o, "- {}: {}", code(&x.id), prose(&x.recommendation, false));
             if let Some(n) = &x.note {
                 let _ = writeln!(o, "  - ⚠ {}", text(n));
             }
@@ -237,7 +237,7 @@ fn risk_cell(x: &RiskItem) -> String {
     if x.patient_safety {
         s.push_str(" · **patient safety**");
     }
-    let _ = write!(s, " · {}", text(&x.detail));
+    let _ = write!(s, " · {}", prose(&x.detail, true));
     s
 }
 
@@ -326,8 +326,9 @@ fn text(s: &str) -> String {
 
 /// Text from the rule catalogue, whose docs mark names with code spans
 /// (`` `[[code_maps]]` ``): the spans are kept, the rest is [`text`]. With an odd number
-/// of backticks there are no spans, and everything is escaped.
-fn prose(s: &str) -> String {
+/// of backticks there are no spans, and everything is escaped. Details use the same
+/// convention (``code `Z` not in PatientClass``).
+fn prose(s: &str, in_table: bool) -> String {
     let parts: Vec<&str> = s.split('`').collect();
     if parts.len() % 2 == 0 {
         return text(s);
@@ -337,7 +338,7 @@ fn prose(s: &str) -> String {
         if i % 2 == 0 {
             out.push_str(&text(p));
         } else {
-            out.push_str(&span(p, false));
+            out.push_str(&span(p, in_table));
         }
     }
     out
@@ -393,10 +394,11 @@ mod tests {
 
     #[test]
     fn prose_keeps_code_spans() {
-        assert_eq!(prose("add `[[x]]` *now*"), "add `[[x]]` \\*now\\*");
-        assert_eq!(prose("odd ` tick"), "odd \\` tick");
-        assert_eq!(prose("`a` and `b`"), "`a` and `b`");
-        assert_eq!(prose("`s|v`"), "`s|v`");
+        assert_eq!(prose("add `[[x]]` *now*", false), "add `[[x]]` \\*now\\*");
+        assert_eq!(prose("odd ` tick", false), "odd \\` tick");
+        assert_eq!(prose("`a` and `b`", false), "`a` and `b`");
+        assert_eq!(prose("`s|v`", false), "`s|v`");
+        assert_eq!(prose("`s|v`", true), "`s\\|v`");
     }
 
     #[test]
