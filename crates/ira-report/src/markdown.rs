@@ -1,7 +1,8 @@
 //! The risk report as GitHub-flavoured Markdown (`ira analyze --format markdown`), for a
 //! person and for a pull-request comment: a heading with the interface, the go / no-go
 //! and readiness; a summary table by severity; readiness by scope; the open risks
-//! grouped by severity, each group a compact table followed by the mitigation tasks;
+//! grouped by severity, each group a compact table followed by the mitigation tasks
+//! (one per rule);
 //! the accepted risks on their own.
 //!
 //! No HTML: text from rules and the spec is escaped so it cannot open a tag, a link or
@@ -167,10 +168,35 @@ fn open_risks(o: &mut String, r: &Report) {
             );
         }
         o.push('\n');
+        // One mitigation per rule (its risks share it), in the table's order; notes
+        // (a lapsed acceptance) under it, per risk.
+        let mut rules: Vec<&str> = Vec::new();
         for x in &group {
-            let _ = writeln!(o, "- {}: {}", code(&x.id), prose(&x.recommendation, false));
-            if let Some(n) = &x.note {
-                let _ = writeln!(o, "  - ⚠ {}", text(n));
+            if !rules.contains(&x.rule.as_str()) {
+                rules.push(&x.rule);
+            }
+        }
+        for rule in rules {
+            let of_rule: Vec<&&RiskItem> = group.iter().filter(|x| x.rule == rule).collect();
+            let Some(first) = of_rule.first() else {
+                continue;
+            };
+            let count = if of_rule.len() > 1 {
+                format!(" ({} risks)", of_rule.len())
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                o,
+                "- **{}** {}{count}: {}",
+                text(rule),
+                text(&first.rule_name),
+                prose(&first.recommendation, false)
+            );
+            for x in of_rule {
+                if let Some(n) = &x.note {
+                    let _ = writeln!(o, "  - ⚠ {}: {}", code(&x.id), text(n));
+                }
             }
         }
         o.push('\n');
