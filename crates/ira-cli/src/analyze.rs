@@ -30,11 +30,26 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub profile: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = crate::OutputFormat::Text)]
-    pub format: crate::OutputFormat,
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
+    pub format: AnalyzeFormat,
     /// Write the output to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// What `ira analyze` writes (`parse` and `profile` have fewer formats, so this is
+/// not the shared `OutputFormat`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnalyzeFormat {
+    /// The findings, for a person.
+    Text,
+    /// The risk report `ira.report/1` (docs/report-format.md).
+    Json,
+    /// The risk register, one row a risk, for issue trackers and plan tools.
+    Csv,
+    /// The risk report for a person or a pull-request comment (GitHub Markdown).
+    #[value(alias = "md")]
+    Markdown,
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
@@ -124,8 +139,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
         profiles,
     };
     let rendered = match args.format {
-        crate::OutputFormat::Text => ira_report::findings::text(&summary, &result.findings),
-        crate::OutputFormat::Json => {
+        AnalyzeFormat::Text => ira_report::findings::text(&summary, &result.findings),
+        AnalyzeFormat::Json | AnalyzeFormat::Csv | AnalyzeFormat::Markdown => {
             let mut hashed: Vec<(InputRole, PathBuf)> = Vec::new();
             if let Some(p) = &args.spec {
                 hashed.push((InputRole::Spec, normalize(p)));
@@ -157,7 +172,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
                 },
                 provenance: &provenance,
             });
-            ira_report::report_json::json(&report)
+            match args.format {
+                AnalyzeFormat::Csv => ira_report::csv::csv(&report),
+                AnalyzeFormat::Markdown => ira_report::markdown::markdown(&report),
+                _ => ira_report::report_json::json(&report),
+            }
         }
     };
     crate::emit(&rendered, args.out.as_deref())

@@ -9,7 +9,9 @@
 //!   `ira.report/1` (`ira analyze --format json`);
 //! - [`rules`]: the rule catalogue (`docs/RULES.md`).
 
+pub mod csv;
 pub mod findings;
+pub mod markdown;
 pub mod parse;
 pub mod profile;
 pub mod report_json;
