@@ -15,3 +15,4 @@ pub mod profile;
 pub mod report_json;
 pub mod risk;
 pub mod rules;
+pub mod sarif;
