@@ -10,6 +10,7 @@
 //! - [`rules`]: the rule catalogue (`docs/RULES.md`).
 
 pub mod findings;
+pub mod junit;
 pub mod parse;
 pub mod profile;
 pub mod report_json;
