@@ -30,11 +30,25 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub profile: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = crate::OutputFormat::Text)]
-    pub format: crate::OutputFormat,
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
+    pub format: AnalyzeFormat,
     /// Write the output to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// The formats of `ira analyze` (more than the other commands have).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AnalyzeFormat {
+    /// For a person.
+    Text,
+    /// The risk report (schema `ira.report/1`).
+    Json,
+    /// SARIF 2.1.0, for code scanning (results located in the sample files).
+    Sarif,
+    /// JUnit XML, for CI dashboards: a test case per rule × scope, failing at or above
+    /// the spec's `fail_on` (medium without one).
+    Junit,
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
@@ -124,8 +138,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
         profiles,
     };
     let rendered = match args.format {
-        crate::OutputFormat::Text => ira_report::findings::text(&summary, &result.findings),
-        crate::OutputFormat::Json => {
+        AnalyzeFormat::Text => ira_report::findings::text(&summary, &result.findings),
+        AnalyzeFormat::Json | AnalyzeFormat::Sarif | AnalyzeFormat::Junit => {
             let mut hashed: Vec<(InputRole, PathBuf)> = Vec::new();
             if let Some(p) = &args.spec {
                 hashed.push((InputRole::Spec, normalize(p)));
@@ -157,7 +171,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
                 },
                 provenance: &provenance,
             });
-            ira_report::report_json::json(&report)
+            match args.format {
+                AnalyzeFormat::Sarif => ira_report::sarif::sarif(&report),
+                AnalyzeFormat::Junit => ira_report::junit::junit(
+                    &report,
+                    spec.as_ref()
+                        .and_then(|s| s.thresholds.fail_on)
+                        .unwrap_or(ira_report::junit::DEFAULT_THRESHOLD),
+                ),
+                AnalyzeFormat::Json | AnalyzeFormat::Text => ira_report::report_json::json(&report),
+            }
         }
     };
     crate::emit(&rendered, args.out.as_deref())
