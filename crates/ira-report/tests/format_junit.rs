@@ -268,3 +268,14 @@ fn unknown_rules_get_a_suite_and_bytes_are_stable() {
     f.reverse();
     assert_eq!(a, junit(&fmt2_fixture::report_of(&f), DEFAULT_THRESHOLD));
 }
+
+/// The demo's canary values never reach the XML.
+#[test]
+fn no_sample_values_in_the_junit_of_the_demo() {
+    let text = junit(&fmt2_fixture::demo_report(), RiskSeverity::Info);
+    let root = parse(&text);
+    assert_ne!(root.attr("failures"), "0");
+    for canary in fmt2_fixture::CANARIES {
+        assert!(!text.contains(canary), "{canary} leaked");
+    }
+}

@@ -217,3 +217,21 @@ fn same_report_gives_the_same_bytes() {
     f.reverse();
     assert_eq!(a, sarif(&fmt2_fixture::report_of(&f)));
 }
+
+/// The demo's canary values never reach the results. The rule catalogue's own
+/// synthetic doc examples happen to use the same fake name and date as the demo
+/// fixtures (`TESTPATIENT^ALPHA`, `1980-01-01` in IRA303's example), so the check
+/// covers everything derived from the samples: results and run properties.
+#[test]
+fn no_sample_values_in_the_sarif_of_the_demo() {
+    let v = parse(&sarif(&fmt2_fixture::demo_report()));
+    assert_eq!(sarif_errors(&v), Vec::<String>::new());
+    let run = &v["runs"][0];
+    assert!(!run["results"].as_array().unwrap().is_empty());
+    for part in [&run["results"], &run["properties"]] {
+        let text = part.to_string();
+        for canary in fmt2_fixture::CANARIES {
+            assert!(!text.contains(canary), "{canary} leaked");
+        }
+    }
+}

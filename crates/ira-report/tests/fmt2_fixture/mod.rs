@@ -168,3 +168,52 @@ pub fn report_of(findings: &[Finding]) -> Report {
         provenance: &prov,
     })
 }
+
+/// The report of the demo interface (legacy and target samples, no spec).
+pub fn demo_report() -> Report {
+    use ira_analyze::analysis::{AnalysisInput, analyze};
+    use ira_analyze::map::Map;
+    use ira_analyze::target::Artifacts;
+    use ira_parse::document::ReadOptions;
+    use ira_parse::input;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo");
+    let legacy = input::discover(&[root.join("legacy")]).unwrap();
+    let target = input::discover(&[root.join("target")]).unwrap();
+    let map = Map::builtin().clone();
+    let result = analyze(
+        AnalysisInput {
+            legacy: &legacy,
+            target: Some(&target),
+            artifacts: Artifacts::default(),
+            map: &map,
+            spec: None,
+        },
+        &input::read_file,
+        ReadOptions::default(),
+    );
+    assert!(!result.findings.is_empty());
+    build(ReportInput {
+        findings: &result.findings,
+        spec: None,
+        scopes: &[],
+        counts: Counts::default(),
+        provenance: &Provenance {
+            generated_at: Timestamp(0),
+            spec_sha256: None,
+            inputs: vec![],
+        },
+    })
+}
+
+/// Sample values of the demo's PHI fields (names, MRNs, birth dates, result values,
+/// free text) that must never reach a rendering.
+pub const CANARIES: &[&str] = &[
+    "TESTPATIENT",
+    "ÉLODIE",
+    "MRN10",
+    "1980-01-01",
+    "19800101",
+    "<2.5",
+    "&lt;2.5",
+    "haemolysed",
+];
