@@ -5,7 +5,8 @@
 //!   what it finds, its why / fix / example as Markdown help, and its category,
 //!   patient-safety flag and default level as properties;
 //! - `runs[0].results`: one per risk, located in the sample files by the risk's
-//!   evidence examples (file as the run named it, line, byte offset), with the stable
+//!   evidence examples (the first in `locations`, the others in `relatedLocations`;
+//!   file as the run named it, line, byte offset), with the stable
 //!   risk id as partial fingerprint so dashboards follow a risk across runs. Accepted
 //!   risks carry an external `accepted` suppression with its justification.
 //!
@@ -18,7 +19,7 @@ use serde::Serialize;
 use ira_analyze::rules::{RiskSeverity, RuleMeta, all};
 
 use crate::report_json::Report;
-use crate::risk::{RiskItem, Status};
+use crate::risk::{Example, RiskItem, Status};
 
 /// The `$schema` of SARIF 2.1.0 documents.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -141,8 +142,12 @@ struct SarifResult<'a> {
     rule_index: usize,
     level: &'static str,
     message: Text,
+    /// The first example: code-scanning viewers show one location per result.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<Location>,
+    /// The other examples: independent occurrences, not places that all need a change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Location>,
     partial_fingerprints: Fingerprints<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression<'a>>,
@@ -158,7 +163,11 @@ struct Fingerprints<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
     physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text>,
 }
 
 #[derive(Serialize)]
@@ -320,6 +329,23 @@ fn artifact(path: &str) -> ArtifactLocation {
     }
 }
 
+/// Where an example was seen; related locations carry an id and say what they are.
+fn location(e: &Example, id: Option<usize>) -> Location {
+    Location {
+        id,
+        physical_location: PhysicalLocation {
+            artifact_location: artifact(&e.file),
+            region: Region {
+                start_line: e.line.max(1),
+                byte_offset: e.offset,
+            },
+        },
+        message: id.map(|_| Text {
+            text: "Also seen here.".to_owned(),
+        }),
+    }
+}
+
 fn result<'a>(r: &'a RiskItem, rule_index: usize) -> SarifResult<'a> {
     SarifResult {
         rule_id: &r.rule,
@@ -330,15 +356,16 @@ fn result<'a>(r: &'a RiskItem, rule_index: usize) -> SarifResult<'a> {
             .evidence
             .examples
             .iter()
-            .map(|e| Location {
-                physical_location: PhysicalLocation {
-                    artifact_location: artifact(&e.file),
-                    region: Region {
-                        start_line: e.line.max(1),
-                        byte_offset: e.offset,
-                    },
-                },
-            })
+            .take(1)
+            .map(|e| location(e, None))
+            .collect(),
+        related_locations: r
+            .evidence
+            .examples
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, e)| location(e, Some(i)))
             .collect(),
         partial_fingerprints: Fingerprints { risk_id: &r.id },
         suppressions: match (&r.status, &r.acceptance) {

@@ -84,7 +84,13 @@ fn sarif_errors(v: &Value) -> Vec<String> {
                 res["partialFingerprints"].is_object(),
                 "partialFingerprints",
             );
-            for loc in res["locations"].as_array().into_iter().flatten() {
+            let related = res["relatedLocations"].as_array().into_iter().flatten();
+            for loc in res["locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(related)
+            {
                 let pl = &loc["physicalLocation"];
                 need(
                     pl["artifactLocation"]["uri"].is_string(),
@@ -159,7 +165,15 @@ fn results_are_located_fingerprinted_and_levelled() {
         assert_eq!(res["partialFingerprints"]["iraRiskId/v1"], r.id.as_str());
         assert_eq!(res["properties"]["riskId"], r.id.as_str());
         assert_eq!(res["level"], level(r.severity));
-        let locs = res["locations"].as_array().unwrap();
+        // The first example is the location, the others related locations.
+        let mut locs = res["locations"].as_array().unwrap().clone();
+        assert_eq!(locs.len(), 1);
+        locs.extend(
+            res.get("relatedLocations")
+                .and_then(|x| x.as_array())
+                .cloned()
+                .unwrap_or_default(),
+        );
         assert_eq!(locs.len(), r.evidence.examples.len());
         for (l, e) in locs.iter().zip(&r.evidence.examples) {
             assert_eq!(l["physicalLocation"]["region"]["startLine"], e.line);
