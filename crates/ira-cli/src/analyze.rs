@@ -50,6 +50,11 @@ pub enum AnalyzeFormat {
     /// The risk report for a person or a pull-request comment (GitHub Markdown).
     #[value(alias = "md")]
     Markdown,
+    /// SARIF 2.1.0, for code scanning (results located in the sample files).
+    Sarif,
+    /// JUnit XML, for CI dashboards: a test case per rule × scope, failing at or above
+    /// the spec's `fail_on` (medium without one).
+    Junit,
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
@@ -140,7 +145,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
     };
     let rendered = match args.format {
         AnalyzeFormat::Text => ira_report::findings::text(&summary, &result.findings),
-        AnalyzeFormat::Json | AnalyzeFormat::Csv | AnalyzeFormat::Markdown => {
+        AnalyzeFormat::Json
+        | AnalyzeFormat::Csv
+        | AnalyzeFormat::Markdown
+        | AnalyzeFormat::Sarif
+        | AnalyzeFormat::Junit => {
             let mut hashed: Vec<(InputRole, PathBuf)> = Vec::new();
             if let Some(p) = &args.spec {
                 hashed.push((InputRole::Spec, normalize(p)));
@@ -175,7 +184,14 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
             match args.format {
                 AnalyzeFormat::Csv => ira_report::csv::csv(&report),
                 AnalyzeFormat::Markdown => ira_report::markdown::markdown(&report),
-                _ => ira_report::report_json::json(&report),
+                AnalyzeFormat::Sarif => ira_report::sarif::sarif(&report),
+                AnalyzeFormat::Junit => ira_report::junit::junit(
+                    &report,
+                    spec.as_ref()
+                        .and_then(|s| s.thresholds.fail_on)
+                        .unwrap_or(ira_report::junit::DEFAULT_THRESHOLD),
+                ),
+                AnalyzeFormat::Json | AnalyzeFormat::Text => ira_report::report_json::json(&report),
             }
         }
     };

@@ -11,9 +11,11 @@
 
 pub mod csv;
 pub mod findings;
+pub mod junit;
 pub mod markdown;
 pub mod parse;
 pub mod profile;
 pub mod report_json;
 pub mod risk;
 pub mod rules;
+pub mod sarif;
