@@ -31,9 +31,10 @@ fn run(args: &[&str], threads: &str) -> Output {
 #[test]
 fn analyze_the_demo_spec() {
     let out = run(&["analyze", "--spec", "fixtures/spec/ira.toml"], "2");
+    // The spec's `fail_on = "high"` and the fixtures have high risks: the gate says no.
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -48,9 +49,10 @@ fn analyze_the_demo_spec() {
 #[test]
 fn analyze_the_demo_interface_finds_the_planted_gaps() {
     let out = run(&["analyze", "--spec", "fixtures/demo/ira.toml"], "2");
+    // The demo spec fails on high risks, and the demo has some: exit 1, report written.
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -102,7 +104,8 @@ fn analyze_json_is_identical_whatever_the_thread_count() {
     ];
     let one = run(&args, "1");
     let four = run(&args, "4");
-    assert!(one.status.success() && four.status.success());
+    assert_eq!(one.status.code(), Some(1));
+    assert_eq!(four.status.code(), Some(1));
     assert_eq!(one.stdout, four.stdout);
     let json: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
     assert_eq!(json["schema"], "ira.report/1");
@@ -148,4 +151,56 @@ fn analyze_errors_name_the_file_and_exit_two() {
     let out = run(&["analyze"], "1");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no legacy samples"));
+}
+
+#[test]
+fn fail_on_gates_the_exit_code() {
+    // The demo has high risks but no critical one.
+    let out = run(
+        &[
+            "analyze",
+            "--spec",
+            "fixtures/demo/ira.toml",
+            "--fail-on",
+            "critical",
+        ],
+        "1",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = run(
+        &[
+            "analyze",
+            "--spec",
+            "fixtures/demo/ira.toml",
+            "--fail-on",
+            "high",
+            "-j",
+            "2",
+        ],
+        "1",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!out.stdout.is_empty(), "the report is still written");
+    // A clean sample set passes the same gate.
+    let out = run(
+        &[
+            "analyze",
+            "--legacy",
+            "fixtures/rules/IRA402/silent.hl7",
+            "--fail-on",
+            "high",
+        ],
+        "1",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(
+        &["analyze", "--legacy", "fixtures/demo/legacy", "-j", "0"],
+        "1",
+    );
+    assert_eq!(out.status.code(), Some(2));
 }

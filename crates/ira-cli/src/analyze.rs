@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 
 use ira_analyze::analysis::{AnalysisInput, analyze};
 use ira_analyze::map::Map;
+use ira_analyze::rules::RiskSeverity;
 use ira_analyze::spec::{ConceptMap, Spec};
 use ira_analyze::target::Artifacts;
 use ira_parse::document::ReadOptions;
 use ira_parse::input;
 use ira_report::findings::Summary;
 use ira_report::report_json::{Counts, InputFile, InputRole, Provenance, ReportInput, Timestamp};
+use ira_report::risk::Status;
 
 /// `ira analyze` arguments.
 #[derive(clap::Args, Debug)]
@@ -32,6 +34,13 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
     pub format: AnalyzeFormat,
+    /// Exit with code 1 when an open (not accepted) risk is at or above this severity.
+    /// Default: the spec's `[thresholds] fail_on`; without either, always 0.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Worker threads (default: one per core). The report is the same whatever the number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
     /// Write the output to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -57,7 +66,39 @@ pub enum AnalyzeFormat {
     Junit,
 }
 
-pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
+/// A severity on the command line (clap lives only in the CLI).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<FailOn> for RiskSeverity {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Critical => RiskSeverity::Critical,
+            FailOn::High => RiskSeverity::High,
+            FailOn::Medium => RiskSeverity::Medium,
+            FailOn::Low => RiskSeverity::Low,
+            FailOn::Info => RiskSeverity::Info,
+        }
+    }
+}
+
+/// Runs `ira analyze`. `Ok(true)` when open risks reach `--fail-on` (exit code 1).
+pub fn run(args: &AnalyzeArgs) -> Result<bool, String> {
+    if let Some(n) = args.jobs {
+        if n == 0 {
+            return Err("--jobs must be at least 1".into());
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| format!("--jobs {n}: {e}"))?;
+    }
     let (spec, base) = match &args.spec {
         Some(path) => {
             let text = read_text(path)?;
@@ -143,59 +184,61 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
         target_files: target.as_ref().map_or(0, |t| t.table.len()),
         profiles,
     };
+    // The risk register is built for every format: the gate (`--fail-on`) counts its
+    // open risks, accepted ones excluded.
+    let mut hashed: Vec<(InputRole, PathBuf)> = Vec::new();
+    if let Some(p) = &args.spec {
+        hashed.push((InputRole::Spec, normalize(p)));
+    }
+    for f in legacy.table.files() {
+        hashed.push((InputRole::Legacy, f.path.clone()));
+    }
+    for f in target.iter().flat_map(|t| t.table.files()) {
+        hashed.push((InputRole::Target, f.path.clone()));
+    }
+    for p in &artifact_paths {
+        hashed.push((InputRole::Profile, p.clone()));
+    }
+    for (_, p) in files.iter().flat_map(|f| &f.concept_maps) {
+        hashed.push((InputRole::ConceptMap, normalize(p)));
+    }
+    let provenance = provenance(&hashed)?;
+    let report = ira_report::report_json::build(ReportInput {
+        findings: &result.findings,
+        spec: spec.as_ref(),
+        // Scopes come from the findings.
+        scopes: &[],
+        counts: Counts {
+            legacy_files: summary.legacy_files,
+            legacy_samples: summary.legacy_samples,
+            target_files: summary.target_files,
+            profiles: summary.profiles,
+        },
+        provenance: &provenance,
+    });
+    let fail_on: Option<RiskSeverity> = args
+        .fail_on
+        .map(RiskSeverity::from)
+        .or_else(|| spec.as_ref().and_then(|s| s.thresholds.fail_on));
     let rendered = match args.format {
         AnalyzeFormat::Text => ira_report::findings::text(&summary, &result.findings),
-        AnalyzeFormat::Json
-        | AnalyzeFormat::Csv
-        | AnalyzeFormat::Markdown
-        | AnalyzeFormat::Sarif
-        | AnalyzeFormat::Junit => {
-            let mut hashed: Vec<(InputRole, PathBuf)> = Vec::new();
-            if let Some(p) = &args.spec {
-                hashed.push((InputRole::Spec, normalize(p)));
-            }
-            for f in legacy.table.files() {
-                hashed.push((InputRole::Legacy, f.path.clone()));
-            }
-            for f in target.iter().flat_map(|t| t.table.files()) {
-                hashed.push((InputRole::Target, f.path.clone()));
-            }
-            for p in &artifact_paths {
-                hashed.push((InputRole::Profile, p.clone()));
-            }
-            for (_, p) in files.iter().flat_map(|f| &f.concept_maps) {
-                hashed.push((InputRole::ConceptMap, normalize(p)));
-            }
-            let provenance = provenance(&hashed)?;
-            let report = ira_report::report_json::build(ReportInput {
-                findings: &result.findings,
-                spec: spec.as_ref(),
-                // Scopes come from the findings: the profile's group names (MSH-9.3 or
-                // MSH-9.1^9.2) are not the rules' structure names.
-                scopes: &[],
-                counts: Counts {
-                    legacy_files: summary.legacy_files,
-                    legacy_samples: summary.legacy_samples,
-                    target_files: summary.target_files,
-                    profiles: summary.profiles,
-                },
-                provenance: &provenance,
-            });
-            match args.format {
-                AnalyzeFormat::Csv => ira_report::csv::csv(&report),
-                AnalyzeFormat::Markdown => ira_report::markdown::markdown(&report),
-                AnalyzeFormat::Sarif => ira_report::sarif::sarif(&report),
-                AnalyzeFormat::Junit => ira_report::junit::junit(
-                    &report,
-                    spec.as_ref()
-                        .and_then(|s| s.thresholds.fail_on)
-                        .unwrap_or(ira_report::junit::DEFAULT_THRESHOLD),
-                ),
-                AnalyzeFormat::Json | AnalyzeFormat::Text => ira_report::report_json::json(&report),
-            }
-        }
+        AnalyzeFormat::Csv => ira_report::csv::csv(&report),
+        AnalyzeFormat::Markdown => ira_report::markdown::markdown(&report),
+        AnalyzeFormat::Sarif => ira_report::sarif::sarif(&report),
+        AnalyzeFormat::Junit => ira_report::junit::junit(
+            &report,
+            fail_on.unwrap_or(ira_report::junit::DEFAULT_THRESHOLD),
+        ),
+        AnalyzeFormat::Json => ira_report::report_json::json(&report),
     };
-    crate::emit(&rendered, args.out.as_deref())
+    crate::emit(&rendered, args.out.as_deref())?;
+    let gate_failed = fail_on.is_some_and(|threshold| {
+        report
+            .risks
+            .iter()
+            .any(|r| r.status == Status::Open && r.severity >= threshold)
+    });
+    Ok(gate_failed)
 }
 
 /// The audit trail of a report: SHA-256 of every input file (read again here, the

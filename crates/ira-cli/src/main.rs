@@ -1,8 +1,9 @@
 //! The `ira` binary: argument parsing, file output and exit codes. Everything else lives
 //! in the library crates.
 //!
-//! Exit codes: 0 done (issues found in the data are results, not failures), 2 error
-//! (an input path that does not exist, an output that cannot be written).
+//! Exit codes: 0 done (issues found in the data are results, not failures), 1 `ira
+//! analyze` found open risks at or above `--fail-on`, 2 error (an input path that does
+//! not exist, an output that cannot be written).
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -108,7 +109,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parse(args) => run_parse(&args),
         Command::Profile(args) => run_profile(&args),
-        Command::Analyze(args) => analyze::run(&args),
+        Command::Analyze(args) => match analyze::run(&args) {
+            // Risks at or above --fail-on: the report is written, the gate says no.
+            Ok(true) => return ExitCode::from(1),
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        },
         Command::Rules => emit(&ira_report::rules::catalogue_table(), None),
         Command::Explain { rule } => match ira_analyze::rules::find(&rule) {
             Some(meta) => emit(&ira_report::rules::rule_markdown(meta), None),
