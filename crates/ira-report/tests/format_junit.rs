@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod fmt2_fixture;
+mod risk_fixture;
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -95,25 +95,25 @@ fn parse(xml: &str) -> El {
 
 #[test]
 fn junit_snapshot() {
-    insta::assert_snapshot!("junit", junit(&fmt2_fixture::report(), DEFAULT_THRESHOLD));
+    insta::assert_snapshot!("junit", junit(&risk_fixture::report(), DEFAULT_THRESHOLD));
 }
 
 #[test]
 fn one_suite_per_rule_one_case_per_scope() {
-    let report = fmt2_fixture::report();
+    let report = risk_fixture::report();
     let root = parse(&junit(&report, DEFAULT_THRESHOLD));
     assert_eq!(root.name, "testsuites");
     assert_eq!(root.attr("name"), "ira: Demo ADT feed");
     let suites = root.all("testsuite");
     let catalogue = all();
     assert_eq!(suites.len(), catalogue.len());
-    let scopes = ["ADT_A01", "ADT_A08", "ORU_R01"];
+    let scopes = ["ADT_A01", "ADT_A04", "ADT_A08", "Bundle", "ORU_R01"];
     for (s, m) in suites.iter().zip(&catalogue) {
         assert_eq!(s.attr("name"), format!("{} {}", m.id, m.name));
         let cases = s.all("testcase");
         let names: Vec<&str> = cases.iter().map(|c| c.attr("name")).collect();
         assert_eq!(names, scopes);
-        assert_eq!(s.attr("tests"), "3");
+        assert_eq!(s.attr("tests"), "5");
         for c in cases {
             assert_eq!(c.attr("classname"), format!("ira.{}", m.id));
         }
@@ -129,9 +129,9 @@ fn one_suite_per_rule_one_case_per_scope() {
     assert_eq!(root.attr("failures"), sum("failures").to_string());
     assert_eq!(root.attr("skipped"), sum("skipped").to_string());
     // Medium threshold: IRA101 (medium, expired acceptance), IRA201 (high), IRA601
-    // (critical) in ADT_A01 and IRA301 (medium) in ORU_R01 fail; IRA302 (low, accepted)
-    // is skipped.
-    assert_eq!(root.attr("failures"), "4");
+    // (critical) in ADT_A01, IRA301 (medium) in ORU_R01 and IRA404 (high) in Bundle
+    // fail; IRA302 (low, accepted) is skipped; IRA402 (info) passes.
+    assert_eq!(root.attr("failures"), "5");
     assert_eq!(root.attr("skipped"), "1");
 }
 
@@ -148,7 +148,7 @@ fn case<'a>(root: &'a El, rule: &str, scope: &str) -> &'a El {
 
 #[test]
 fn failures_skips_and_passes() {
-    let report = fmt2_fixture::report();
+    let report = risk_fixture::report();
     let root = parse(&junit(&report, DEFAULT_THRESHOLD));
     let id = |rule: &str| {
         report
@@ -183,6 +183,12 @@ fn failures_skips_and_passes() {
         f.text
     );
     assert!(f.text.contains("legacy/lab results.hl7:12"));
+    // A file name with <, & and " comes back unchanged too.
+    assert!(
+        f.text.contains(&format!("{}:2", risk_fixture::ODD_FILE)),
+        "{}",
+        f.text
+    );
 
     // Accepted: skipped, with owner, expiry and justification (escaped and back).
     let c = case(&root, "IRA302", "ORU_R01");
@@ -208,9 +214,9 @@ fn failures_skips_and_passes() {
 
 #[test]
 fn the_threshold_decides_what_fails() {
-    let report = fmt2_fixture::report();
+    let report = risk_fixture::report();
     let root = parse(&junit(&report, RiskSeverity::High));
-    assert_eq!(root.attr("failures"), "2", "the high and the critical");
+    assert_eq!(root.attr("failures"), "3", "the two highs and the critical");
     // The medium risk now passes, listed in system-out.
     let c = case(&root, "IRA301", "ORU_R01");
     assert!(c.child("failure").is_none());
@@ -223,8 +229,8 @@ fn the_threshold_decides_what_fails() {
     let root = parse(&junit(&report, RiskSeverity::Info));
     assert_eq!(
         root.attr("failures"),
-        "4",
-        "the accepted low risk is still skipped"
+        "6",
+        "the info risk fails too; the accepted low risk is still skipped"
     );
     let root = parse(&junit(&report, RiskSeverity::Critical));
     assert_eq!(root.attr("failures"), "1");
@@ -255,27 +261,27 @@ fn escaping() {
 
 #[test]
 fn unknown_rules_get_a_suite_and_bytes_are_stable() {
-    let mut f = fmt2_fixture::findings();
+    let mut f = risk_fixture::findings();
     f[1].rule = "IRA998";
-    let root = parse(&junit(&fmt2_fixture::report_of(&f), DEFAULT_THRESHOLD));
+    let root = parse(&junit(&risk_fixture::report_of(&f), DEFAULT_THRESHOLD));
     assert!(
         root.all("testsuite")
             .iter()
             .any(|s| s.attr("name") == "IRA998 code-not-in-vocabulary")
     );
-    let a = junit(&fmt2_fixture::report(), DEFAULT_THRESHOLD);
-    let mut f = fmt2_fixture::findings();
+    let a = junit(&risk_fixture::report(), DEFAULT_THRESHOLD);
+    let mut f = risk_fixture::findings();
     f.reverse();
-    assert_eq!(a, junit(&fmt2_fixture::report_of(&f), DEFAULT_THRESHOLD));
+    assert_eq!(a, junit(&risk_fixture::report_of(&f), DEFAULT_THRESHOLD));
 }
 
 /// The demo's canary values never reach the XML.
 #[test]
 fn no_sample_values_in_the_junit_of_the_demo() {
-    let text = junit(&fmt2_fixture::demo_report(), RiskSeverity::Info);
+    let text = junit(&risk_fixture::demo_report(), RiskSeverity::Info);
     let root = parse(&text);
     assert_ne!(root.attr("failures"), "0");
-    for canary in fmt2_fixture::CANARIES {
+    for canary in risk_fixture::CANARIES {
         assert!(!text.contains(canary), "{canary} leaked");
     }
 }

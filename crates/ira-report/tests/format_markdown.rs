@@ -22,7 +22,8 @@ fn heading_verdict_groups_and_accepted() {
     // Groups in severity order, only the severities with open risks.
     let pos = |h: &str| md.find(h).unwrap_or_else(|| panic!("{h} missing"));
     assert!(pos("## Critical (1)") < pos("## High (2)"));
-    assert!(pos("## High (2)") < pos("## Medium (1)"));
+    assert!(pos("## High (2)") < pos("## Medium (2)"));
+    assert!(pos("## Medium (2)") < pos("## Info (1)"));
     assert!(!md.contains("## Low ("), "the only low risk is accepted");
     // The accepted risk is listed apart, with its acceptance; the expired one is open.
     let acc = &md[pos("## Accepted risks (1)")..];
@@ -30,7 +31,7 @@ fn heading_verdict_groups_and_accepted() {
     assert!(acc.contains(&format!("`{}`", tz.id)));
     assert!(acc.contains("| Integration lead | 2030-01-31 |"));
     let zpi = r.risks.iter().find(|x| x.rule == "IRA101").unwrap();
-    let medium = &md[pos("## Medium (1)")..pos("## Accepted risks")];
+    let medium = &md[pos("## Medium (2)")..pos("## Info (1)")];
     assert!(medium.contains(&format!("`{}`", zpi.id)));
     assert!(medium.contains("acceptance expired on 2020-01-01"));
     // Every risk appears once in a table row.

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod fmt2_fixture;
+mod risk_fixture;
 
 use serde_json::Value;
 
@@ -119,12 +119,12 @@ fn parse(text: &str) -> Value {
 
 #[test]
 fn sarif_snapshot() {
-    insta::assert_snapshot!("sarif", sarif(&fmt2_fixture::report()));
+    insta::assert_snapshot!("sarif", sarif(&risk_fixture::report()));
 }
 
 #[test]
 fn sarif_has_the_required_structure() {
-    let v = parse(&sarif(&fmt2_fixture::report()));
+    let v = parse(&sarif(&risk_fixture::report()));
     assert_eq!(sarif_errors(&v), Vec::<String>::new());
     // The checker does reject.
     let mut bad = v.clone();
@@ -137,7 +137,7 @@ fn sarif_has_the_required_structure() {
 
 #[test]
 fn rules_are_the_catalogue_with_their_docs() {
-    let v = parse(&sarif(&fmt2_fixture::report()));
+    let v = parse(&sarif(&risk_fixture::report()));
     let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     let catalogue = all();
     assert_eq!(rules.len(), catalogue.len());
@@ -156,7 +156,7 @@ fn rules_are_the_catalogue_with_their_docs() {
 
 #[test]
 fn results_are_located_fingerprinted_and_levelled() {
-    let report = fmt2_fixture::report();
+    let report = risk_fixture::report();
     let v = parse(&sarif(&report));
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), report.risks.len());
@@ -189,6 +189,17 @@ fn results_are_located_fingerprinted_and_levelled() {
     let loc = &by_rule("IRA301")["locations"][0]["physicalLocation"]["artifactLocation"];
     assert_eq!(loc["uri"], "legacy/lab%20results.hl7");
     assert_eq!(loc["uriBaseId"], "SRCROOT");
+    // A file name with <, & and ": the URI percent-encodes what a URI cannot hold.
+    let rel = &by_rule("IRA301")["relatedLocations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(rel["uri"], "legacy/q&a%20%3Cold%3E%20%22v1%22.hl7");
+    // A risk without source or target path still has its location.
+    let charset = by_rule("IRA402");
+    assert_eq!(charset["level"], "note", "info → note");
+    assert!(charset["properties"].get("source").is_none());
+    assert_eq!(
+        charset["locations"][0]["physicalLocation"]["region"]["startLine"],
+        7
+    );
     // The message gives the counts.
     let msg = by_rule("IRA201")["message"]["text"].as_str().unwrap();
     assert!(msg.contains("6 of 10 samples"), "{msg}");
@@ -209,11 +220,11 @@ fn results_are_located_fingerprinted_and_levelled() {
 
 #[test]
 fn absolute_paths_become_file_uris_and_unknown_rules_are_listed() {
-    let mut f = fmt2_fixture::findings();
+    let mut f = risk_fixture::findings();
     f[0].examples[0].file = "/srv/samples/adt.hl7".into();
     f[1].rule = "IRA998";
     f[1].severity = RiskSeverity::High;
-    let v = parse(&sarif(&fmt2_fixture::report_of(&f)));
+    let v = parse(&sarif(&risk_fixture::report_of(&f)));
     assert_eq!(sarif_errors(&v), Vec::<String>::new());
     let results = v["runs"][0]["results"].as_array().unwrap();
     let r = results.iter().find(|r| r["ruleId"] == "IRA101").unwrap();
@@ -226,10 +237,10 @@ fn absolute_paths_become_file_uris_and_unknown_rules_are_listed() {
 
 #[test]
 fn same_report_gives_the_same_bytes() {
-    let a = sarif(&fmt2_fixture::report());
-    let mut f = fmt2_fixture::findings();
+    let a = sarif(&risk_fixture::report());
+    let mut f = risk_fixture::findings();
     f.reverse();
-    assert_eq!(a, sarif(&fmt2_fixture::report_of(&f)));
+    assert_eq!(a, sarif(&risk_fixture::report_of(&f)));
 }
 
 /// The demo's canary values never reach the results. The rule catalogue's own
@@ -238,13 +249,13 @@ fn same_report_gives_the_same_bytes() {
 /// covers everything derived from the samples: results and run properties.
 #[test]
 fn no_sample_values_in_the_sarif_of_the_demo() {
-    let v = parse(&sarif(&fmt2_fixture::demo_report()));
+    let v = parse(&sarif(&risk_fixture::demo_report()));
     assert_eq!(sarif_errors(&v), Vec::<String>::new());
     let run = &v["runs"][0];
     assert!(!run["results"].as_array().unwrap().is_empty());
     for part in [&run["results"], &run["properties"]] {
         let text = part.to_string();
-        for canary in fmt2_fixture::CANARIES {
+        for canary in risk_fixture::CANARIES {
             assert!(!text.contains(canary), "{canary} leaked");
         }
     }

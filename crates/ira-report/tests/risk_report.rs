@@ -2,11 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod risk_fixture;
+
 use std::path::Path;
 
 use ira_analyze::analysis::{AnalysisInput, analyze};
 use ira_analyze::map::Map;
-use ira_analyze::profile::SeenAt;
 use ira_analyze::rules::{Finding, RiskSeverity};
 use ira_analyze::spec::{Date, Spec};
 use ira_analyze::target::Artifacts;
@@ -17,162 +18,14 @@ use ira_report::report_json::{
     sha256_hex,
 };
 use ira_report::risk::{Decision, Effort, Status, build_risks, readiness, risk_id};
-
-fn at(file: &str, line: u32, message: u32) -> SeenAt {
-    SeenAt {
-        file: file.into(),
-        offset: u64::from(line) * 40,
-        line,
-        message: Some(message),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn finding(
-    rule: &'static str,
-    name: &'static str,
-    severity: RiskSeverity,
-    scope: &str,
-    source: Option<&str>,
-    target: Option<&str>,
-    detail: &str,
-    affected: u64,
-    total: u64,
-) -> Finding {
-    Finding {
-        rule,
-        name,
-        severity,
-        scope: scope.into(),
-        source: source.map(Into::into),
-        target: target.map(Into::into),
-        detail: detail.into(),
-        affected,
-        total,
-        examples: vec![at("legacy/adt.hl7", 3, 1), at("legacy/adt.hl7", 9, 2)],
-    }
-}
-
-/// The shared set: one finding of several categories and severities.
-fn findings() -> Vec<Finding> {
-    use RiskSeverity::*;
-    vec![
-        finding(
-            "IRA101",
-            "source-without-target",
-            Medium,
-            "ADT_A01",
-            Some("ZPI-3"),
-            None,
-            "field not in the map",
-            4,
-            10,
-        ),
-        finding(
-            "IRA201",
-            "code-not-in-vocabulary",
-            High,
-            "ADT_A01",
-            Some("PID-8"),
-            Some("Patient.gender"),
-            "table 0001",
-            6,
-            10,
-        ),
-        finding(
-            "IRA302",
-            "timestamp-without-timezone",
-            Low,
-            "ORU_R01",
-            Some("MSH-7"),
-            None,
-            "time without UTC offset",
-            1,
-            50,
-        ),
-        finding(
-            "IRA601",
-            "identifier-without-authority",
-            Critical,
-            "ADT_A01",
-            Some("PID-3.4"),
-            Some("Patient.identifier.system"),
-            "identifier without assigning authority (CX.4)",
-            1,
-            10,
-        ),
-    ]
-}
-
-const SPEC: &str = r#"
-[interface]
-name = "Demo ADT feed"
-
-[target]
-kind = "fhir-r4"
-
-[thresholds]
-fail_on = "high"
-max_critical = 0
-max_high = 5
-min_readiness = 50
-
-[[accepted]]
-rule = "timestamp-without-timezone"
-justification = "Sender is in one time zone; the target assumes it."
-owner = "Integration lead"
-expires = 2030-01-31
-
-[[accepted]]
-rule = "IRA101"
-path = "ZPI-3"
-justification = "Local field, no longer used."
-owner = "Interface analyst"
-expires = 2020-01-01
-"#;
-
-fn spec() -> Spec {
-    Spec::from_toml_str(SPEC, "ira.toml").unwrap()
-}
+use risk_fixture::{SPEC, build_report, finding, findings, provenance, spec};
 
 fn day(s: &str) -> Date {
     Date::parse(s).unwrap()
 }
 
-fn provenance() -> Provenance {
-    Provenance {
-        generated_at: Timestamp(1_764_067_157),
-        spec_sha256: Some(sha256_hex(SPEC.as_bytes())),
-        inputs: vec![
-            InputFile {
-                role: InputRole::Legacy,
-                path: "legacy/adt.hl7".into(),
-                bytes: 3,
-                sha256: sha256_hex(b"abc"),
-            },
-            InputFile {
-                role: InputRole::Spec,
-                path: "ira.toml".into(),
-                bytes: SPEC.len() as u64,
-                sha256: sha256_hex(SPEC.as_bytes()),
-            },
-        ],
-    }
-}
-
 fn report(findings: &[Finding], spec: &Spec, prov: &Provenance) -> Report {
-    build(ReportInput {
-        findings,
-        spec: Some(spec),
-        scopes: &["ADT_A01".into(), "ORU_R01".into(), "ADT_A08".into()],
-        counts: Counts {
-            legacy_files: 1,
-            legacy_samples: 60,
-            target_files: 0,
-            profiles: 0,
-        },
-        provenance: prov,
-    })
+    build_report(findings, Some(spec), prov)
 }
 
 #[test]
@@ -394,18 +247,28 @@ fn readiness_arithmetic() {
         .map(|p| p.points)
         .collect();
     assert_eq!(pulled, [22.0, 12.0, 3.5]);
-    // ORU_R01: its only risk is accepted.
-    assert_eq!(r.scopes["ORU_R01"].score, 100);
+    // ORU_R01: IRA301 medium 10% (5 × 0.55 = 2.75) → 97.25 → 97; IRA302 is accepted
+    // and costs nothing.
+    assert_eq!(r.scopes["ORU_R01"].score, 97);
     assert_eq!(r.scopes["ORU_R01"].accepted, 1);
+    assert_eq!(r.scopes["ORU_R01"].pulled_down_by.len(), 1);
+    // Bundle: IRA404 high 25% (15 × 0.625 = 9.375) → 90.625 → 91.
+    assert_eq!(r.scopes["Bundle"].score, 91);
+    // ADT_A04: an info risk costs nothing; ADT_A08 has no risk.
+    assert_eq!(r.scopes["ADT_A04"].score, 100);
+    assert_eq!(r.scopes["ADT_A04"].open.info, 1);
+    assert!(r.scopes["ADT_A04"].pulled_down_by.is_empty());
     assert_eq!(r.scopes["ADT_A08"].score, 100);
     assert_eq!(r.interface.score, 63);
     assert_eq!(r.weakest_scope.as_deref(), Some("ADT_A01"));
     // The interface counts every open risk but scores as its weakest scope.
+    let open = &r.interface.open;
     assert_eq!(
-        r.interface.open.critical + r.interface.open.high + r.interface.open.medium,
-        3
+        (open.critical, open.high, open.medium, open.low, open.info),
+        (1, 2, 2, 0, 1)
     );
     assert_eq!(r.interface.accepted, 1);
+    assert_eq!(r.interface.pulled_down_by.len(), 3, "ADT_A01's three risks");
     assert!(r.gate.is_none(), "no thresholds, no gate");
 
     // Two scopes with a critical each at 100%: 60 each, and the interface 60, not 20.
@@ -464,7 +327,11 @@ fn go_no_go_against_the_thresholds() {
     assert!(check("max_high").pass);
     assert!(check("min_readiness").pass, "63 ≥ 50");
     assert!(!check("fail_on").pass);
-    assert_eq!(check("fail_on").actual, "2", "the high and the critical");
+    assert_eq!(
+        check("fail_on").actual,
+        "3",
+        "the two highs and the critical"
+    );
 
     // Without the critical and the high, everything passes: go.
     let rest: Vec<Finding> = findings()
