@@ -11,6 +11,7 @@
 
 pub mod csv;
 pub mod findings;
+pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod parse;
