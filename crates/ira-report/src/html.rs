@@ -550,7 +550,7 @@ fn table(o: &mut String, risks: &[&RiskItem]) {
             "<tr class=\"risk {status}\" data-id=\"{id}\"><td><a href=\"#r-{id}\"><code>{id}</code></a></td>\
              <td data-v=\"{}\">{}</td><td>{}</td><td>{}{ps}</td><td>{}</td>{}{}\
              <td class=\"num\" data-v=\"{}\">{}/{} <small>({})</small></td><td>{}</td>\
-             <td class=\"num\" data-v=\"{}\">{:?}</td><td>{}</td></tr>",
+             <td class=\"num\" data-v=\"{}\">{:?}</td><td data-v=\"{status}\">{}</td></tr>",
             rank(x.severity),
             sev_badge(x.severity),
             escape(&x.rule),

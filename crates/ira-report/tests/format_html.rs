@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use ira_analyze::rules::RiskSeverity;
 use ira_report::html::{escape, html};
 use ira_report::report_json::Report;
-use ira_report::risk::RiskItem;
+use ira_report::risk::{RiskItem, Status};
 use risk_fixture::{ODD_FILE, findings, report, report_of, report_with, spec};
 
 #[test]
@@ -389,6 +389,16 @@ fn the_browser_runs_the_script_and_draws_the_charts() {
     let bytes = std::fs::read(&png).unwrap();
     assert!(bytes.len() > 10_000, "screenshot of {} bytes", bytes.len());
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+
+    // The demo interface's real findings render and sort too.
+    let demo = risk_fixture::demo_report();
+    let page = dir.join("demo.html");
+    std::fs::write(&page, html(&demo)).unwrap();
+    let url = format!("{}#sort=affected-desc", file_url(&page));
+    let dom = run_browser(&bin, &dir, &url, &["--dump-dom".into()]);
+    assert!(dom.contains("data-ira-ready=\"1\""));
+    assert_eq!(row_ids(&dom).len(), demo.risks.len());
+    assert!(dom.contains("data-sort=\"affected-desc\""));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -415,10 +425,18 @@ fn the_browser_sorts_by_the_url_fragment() {
     // Text, descending.
     let mut by_rule = base.clone();
     by_rule.sort_by(|a, b| b.rule.cmp(&a.rule));
+    // Status: accepted, then open, then open with a lapsed acceptance.
+    let mut by_status = base.clone();
+    by_status.sort_by_key(|x| match (&x.status, &x.acceptance) {
+        (Status::Accepted, _) => 0,
+        (Status::Open, None) => 1,
+        (Status::Open, Some(_)) => 2,
+    });
     for (fragment, want) in [
         ("affected-desc", &by_affected),
         ("severity-asc", &by_severity),
         ("rule-desc", &by_rule),
+        ("status-asc", &by_status),
     ] {
         let url = format!("{}#sort={fragment}", file_url(&page));
         let dom = run_browser(&bin, &dir, &url, &["--dump-dom".into()]);
@@ -452,5 +470,6 @@ fn the_browser_sorts_by_the_url_fragment() {
     // The static order is not already one of these (the test could not fail).
     assert_ne!(ids(&base), ids(&by_affected));
     assert_ne!(ids(&base), ids(&by_severity));
+    assert_ne!(ids(&base), ids(&by_status));
     let _ = std::fs::remove_dir_all(&dir);
 }
