@@ -473,3 +473,96 @@ fn the_browser_sorts_by_the_url_fragment() {
     assert_ne!(ids(&base), ids(&by_status));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Clicks on the column headings, in the browser: a test page (ours, not the report)
+/// frames the report, clicks heading buttons in it and writes what it saw into its own
+/// DOM, which `--dump-dom` returns. `--allow-file-access-from-files` lets the two local
+/// files script each other.
+#[test]
+fn the_browser_sorts_on_clicks() {
+    let Some(bin) = browser() else { return };
+    let dir = scratch("click");
+    let r = report();
+    std::fs::write(dir.join("report.html"), html(&r)).unwrap();
+    let harness = r##"<!DOCTYPE html>
+<html><body><iframe id="f" src="report.html"></iframe><pre id="out"></pre>
+<script>
+window.addEventListener("load", function () {
+  var d = document.getElementById("f").contentDocument;
+  var log = ["ready=" + d.documentElement.getAttribute("data-ira-ready")];
+  var order = function () {
+    return Array.prototype.map.call(d.querySelectorAll("#risk-table tbody tr"),
+      function (r) { return r.getAttribute("data-id"); }).join(",");
+  };
+  var click = function (key) {
+    d.querySelector('#risk-table th[data-key="' + key + '"] button').click();
+    var th = d.querySelector('#risk-table th[aria-sort]:not([aria-sort="none"])');
+    log.push(key + "|" + d.getElementById("risk-table").getAttribute("data-sort") + "|" +
+      th.getAttribute("data-key") + "=" + th.getAttribute("aria-sort") + "|" + order());
+  };
+  ["affected", "affected", "rule", "rule", "effort", "severity"].forEach(click);
+  document.getElementById("out").textContent = log.join("\n");
+});
+</script></body></html>
+"##;
+    let page = dir.join("harness.html");
+    std::fs::write(&page, harness).unwrap();
+    let dom = run_browser(
+        &bin,
+        &dir,
+        &file_url(&page),
+        &[
+            "--dump-dom".into(),
+            "--allow-file-access-from-files".into(),
+            "--virtual-time-budget=5000".into(),
+        ],
+    );
+    let out = dom
+        .split_once("<pre id=\"out\">")
+        .and_then(|(_, rest)| rest.split_once("</pre>"))
+        .map(|(log, _)| log)
+        .unwrap_or_else(|| panic!("no log in the test page:\n{dom}"));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.first(), Some(&"ready=1"), "{out}");
+    let base = static_order(&r);
+    let sorted = |f: &dyn Fn(&&RiskItem, &&RiskItem) -> std::cmp::Ordering| {
+        let mut v = base.clone();
+        v.sort_by(|a, b| f(a, b));
+        ids(&v).join(",")
+    };
+    let want = [
+        // Counts: first click most affected first, second click reverses.
+        (
+            "affected|affected-desc|affected=descending",
+            sorted(&|a, b| b.evidence.affected.cmp(&a.evidence.affected)),
+        ),
+        (
+            "affected|affected-asc|affected=ascending",
+            sorted(&|a, b| a.evidence.affected.cmp(&b.evidence.affected)),
+        ),
+        // Text: first click A to Z.
+        (
+            "rule|rule-asc|rule=ascending",
+            sorted(&|a, b| a.rule.cmp(&b.rule)),
+        ),
+        (
+            "rule|rule-desc|rule=descending",
+            sorted(&|a, b| b.rule.cmp(&a.rule)),
+        ),
+        // Effort by rank (L, M, S), not alphabetically.
+        (
+            "effort|effort-desc|effort=descending",
+            sorted(&|a, b| b.effort.cmp(&a.effort)),
+        ),
+        // Back to the static order.
+        (
+            "severity|severity-desc|severity=descending",
+            ids(&base).join(","),
+        ),
+    ];
+    assert_eq!(lines.len(), 1 + want.len(), "{out}");
+    for (line, (head, order)) in lines[1..].iter().zip(&want) {
+        assert_eq!(*line, format!("{head}|{order}"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
