@@ -9,6 +9,7 @@
 //!   `ira.report/1` (`ira analyze --format json`);
 //! - [`rules`]: the rule catalogue (`docs/RULES.md`).
 
+pub mod baseline;
 pub mod csv;
 pub mod findings;
 pub mod junit;
