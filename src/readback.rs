@@ -73,28 +73,11 @@ fn v2(
         }
         let control_id = message.control_id().map(|s| truncate(s.to_owned()));
         let enc = message.encoding();
-        let d = &enc.delimiters;
         for (offset, _) in at.iter().filter(|(_, m)| *m == Some(n)) {
             let value = values
                 .then(|| usize::try_from(*offset).ok())
                 .flatten()
-                .and_then(|o| bytes.get(o..))
-                .map(|rest| {
-                    // Up to the next delimiter of any level or the segment's end.
-                    let end = rest
-                        .iter()
-                        .position(|&b| {
-                            b == d.field
-                                || b == d.component
-                                || b == d.repetition
-                                || Some(b) == d.subcomponent
-                                || matches!(b, b'\r' | b'\n' | 0x1C | 0x0B)
-                        })
-                        .unwrap_or(rest.len());
-                    // Bounded before decoding: a value never needs more bytes than this.
-                    let raw = &rest[..end.min(MAX_VALUE_CHARS * 4)];
-                    truncate(enc.decode(raw).into_owned())
-                });
+                .and_then(|o| v2_value(bytes, o, enc));
             out.insert(
                 (file.to_owned(), *offset),
                 ExampleFacts {
@@ -104,6 +87,44 @@ fn v2(
             );
         }
     }
+}
+
+/// The v2 value at `offset`: up to the next delimiter of any level or the segment's
+/// end, escapes and charset decoded. `None` when the example points at a whole segment
+/// or message (its start) rather than at a field.
+fn v2_value(bytes: &[u8], offset: usize, enc: &ira_parse::hl7::Encoding) -> Option<String> {
+    let d = &enc.delimiters;
+    let mut start = offset;
+    while bytes.get(start) == Some(&0x0B) {
+        start += 1;
+    }
+    let line_start =
+        start == 0 || matches!(bytes.get(start - 1), Some(b'\r' | b'\n' | 0x0B | 0x1C));
+    let segment_start = line_start
+        && bytes
+            .get(start..start + 3)
+            .is_some_and(|n| n.iter().all(u8::is_ascii_alphanumeric))
+        && bytes
+            .get(start + 3)
+            .is_none_or(|&b| b == d.field || matches!(b, b'\r' | b'\n'));
+    // MSH-1 (the field separator) is where message-level examples point.
+    if segment_start || bytes.get(start) == Some(&d.field) {
+        return None;
+    }
+    let rest = bytes.get(start..)?;
+    let end = rest
+        .iter()
+        .position(|&b| {
+            b == d.field
+                || b == d.component
+                || b == d.repetition
+                || Some(b) == d.subcomponent
+                || matches!(b, b'\r' | b'\n' | 0x1C | 0x0B)
+        })
+        .unwrap_or(rest.len());
+    // Bounded before decoding: a value never needs more bytes than this.
+    let raw = &rest[..end.min(MAX_VALUE_CHARS * 4)];
+    Some(truncate(enc.decode(raw).into_owned()))
 }
 
 /// The JSON scalar at `offset` (a string decoded, a number or literal as written);
