@@ -134,8 +134,21 @@ fn a_report_value_is_a_baseline() {
     assert!(b.resolved.is_empty());
     assert!(again.report().risks.is_empty());
     assert!(!again.gate_failed(), "nothing new: the gate passes");
-    // Readiness still describes the whole run.
-    assert_eq!(again.report().readiness, first.readiness);
+    // Readiness still describes the whole run; the spec's fail_on check of the gate
+    // counts new risks only.
+    let (now, then) = (&again.report().readiness, &first.readiness);
+    assert_eq!(
+        (&now.interface, &now.scopes),
+        (&then.interface, &then.scopes)
+    );
+    assert_eq!(
+        then.gate.as_ref().unwrap().decision,
+        ira::report::risk::Decision::NoGo
+    );
+    assert_eq!(
+        now.gate.as_ref().unwrap().decision,
+        ira::report::risk::Decision::Go
+    );
 }
 
 #[test]

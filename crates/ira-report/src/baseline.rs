@@ -8,13 +8,16 @@
 //! that this run no longer has is **resolved**.
 //!
 //! [`apply`] then keeps only the new risks in the report and records the comparison in
-//! [`Report::baseline`]; readiness and the summary still describe the whole run.
+//! [`Report::baseline`]. Readiness and the summary still describe the whole run,
+//! except the gate's `fail_on` check, which then counts new open risks only (the CI
+//! gate a baseline is for, like `--fail-on`).
 
 use serde::{Deserialize, Serialize};
 
 use ira_analyze::rules::RiskSeverity;
 
 use crate::report_json::{Report, SCHEMA};
+use crate::risk::Decision;
 
 /// What ira reads from a baseline report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -176,6 +179,38 @@ pub fn apply(report: &mut Report, baseline: &Baseline, path: &str, sha256: &str)
             scope: r.scope.clone(),
         })
         .collect();
+    // The spec's `fail_on` check is the CI gate: with a baseline it counts new open
+    // risks only, like `--fail-on`. The other checks stay about the whole run.
+    let counts: Vec<Option<usize>> = report
+        .readiness
+        .gate
+        .iter()
+        .flat_map(|g| &g.checks)
+        .map(|c| {
+            (c.threshold == "fail_on")
+                .then(|| {
+                    serde_json::from_value::<RiskSeverity>(serde_json::Value::String(
+                        c.limit.clone(),
+                    ))
+                    .ok()
+                })
+                .flatten()
+                .map(|level| report.open_at_or_above(level))
+        })
+        .collect();
+    if let Some(gate) = &mut report.readiness.gate {
+        for (check, n) in gate.checks.iter_mut().zip(counts) {
+            if let Some(n) = n {
+                check.actual = n.to_string();
+                check.pass = n == 0;
+            }
+        }
+        gate.decision = if gate.checks.iter().all(|c| c.pass) {
+            Decision::Go
+        } else {
+            Decision::NoGo
+        };
+    }
     report.baseline = Some(BaselineDiff {
         path: path.to_owned(),
         sha256: sha256.to_owned(),

@@ -83,8 +83,8 @@ fn heading(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "Compared with the baseline {}: **{} new**, {} unchanged, {} resolved. Only new \
-             risks are listed below; the CI gate (`--fail-on`) counts new open risks only. \
-             Readiness and the table above describe the whole run.\n",
+             risks are listed below, and the gate's `fail_on` (like `--fail-on`) counts new \
+             open risks only; readiness and the tables describe the whole run.\n",
             code(&b.path),
             b.new,
             b.unchanged,
