@@ -72,7 +72,8 @@ enum SpecSource {
 pub enum BaselineSource {
     /// An `ira.report/1` JSON file, read by [`Analyzer::run`].
     File(PathBuf),
-    /// A report already in memory (an earlier [`RiskReport::report`]).
+    /// A report already in memory (an earlier [`RiskReport::report`]); the report's
+    /// `baseline.path` then reads `(report value)`.
     Report(Box<Report>),
 }
 
@@ -715,7 +716,37 @@ fn read_text(path: &Path, what: &'static str) -> Result<String, Error> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_target_profile_only_when_exactly_one_constrains_the_type() {
+        let sd = |url: &str, ty: &str, derivation: &str| {
+            format!(
+                r#"{{"resourceType":"StructureDefinition","url":"{url}","name":"N","type":"{ty}",
+                "kind":"resource","derivation":"{derivation}",
+                "differential":{{"element":[{{"id":"{ty}","path":"{ty}"}}]}}}}"#
+            )
+        };
+        let text = format!(
+            "[{},{},{},{}]",
+            sd("http://x/p1", "Patient", "constraint"),
+            sd("http://x/o1", "Observation", "constraint"),
+            sd("http://x/o2", "Observation", "constraint"),
+            sd(
+                "http://hl7.org/fhir/StructureDefinition/Encounter",
+                "Encounter",
+                "specialization"
+            ),
+        );
+        let artifacts = Artifacts::from_json(&text, "t.json").unwrap();
+        assert_eq!(artifacts.structure_definitions.len(), 4);
+        let map = target_profiles(&artifacts);
+        assert_eq!(
+            map.into_iter().collect::<Vec<_>>(),
+            [("Patient".to_owned(), "http://x/p1".to_owned())]
+        );
+    }
 
     #[test]
     fn normalize_tidies_without_resolving() {
