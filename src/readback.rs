@@ -13,6 +13,19 @@ use ira_report::report_json::ExampleFacts;
 /// How many characters of a value are kept (an ellipsis marks a cut).
 pub const MAX_VALUE_CHARS: usize = 200;
 
+/// Bytes read past the last example of a file: room for the rest of its message's
+/// segment and a bounded value (a value cut short by it is cut with `…` or left out).
+const TAIL: u64 = 64 * 1024;
+
+fn read_prefix(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// One example to read back: (file as findings name it, byte offset, message number).
 pub type Place = (String, u64, Option<u32>);
 
@@ -25,7 +38,10 @@ pub fn read_back(places: &[Place], values: bool) -> BTreeMap<(String, u64), Exam
     }
     let mut out = BTreeMap::new();
     for (file, at) in by_file {
-        let Ok(bytes) = std::fs::read(file) else {
+        // Examples are the first places in a file, and all that is needed lies before
+        // the last one plus a value's length: a large file is not read whole again.
+        let last = at.iter().map(|(o, _)| *o).max().unwrap_or(0);
+        let Ok(bytes) = read_prefix(Path::new(file), last.saturating_add(TAIL)) else {
             continue;
         };
         match detect(&bytes, Some(Path::new(file))) {
@@ -183,6 +199,43 @@ mod tests {
         assert_eq!(at("true").as_deref(), Some("true"));
         assert_eq!(at("{\"e").as_deref(), None);
         assert_eq!(json_scalar(t, 999), None);
+    }
+
+    #[test]
+    fn v2_control_ids_and_values() {
+        let text = "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|CTRL1|P|2.5.1\r\
+                    PID|1||X1||DOE^JANE\r\
+                    MSH|^~\\&|A|B|C|D|20240101||ADT^A01|CTRL2|P|2.5.1\r\
+                    PID|1||X2||TESTPATIENT\\T\\ALPHA^BOB\r";
+        let dir = std::env::temp_dir().join(format!("ira-readback-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("two.hl7");
+        std::fs::write(&file, text).unwrap();
+        let name = file.display().to_string();
+        let second_pid = text.rfind("PID").unwrap() as u64;
+        let family = text.find("TESTPATIENT").unwrap() as u64;
+        let msh1 = text.rfind("MSH").unwrap() as u64 + 3;
+        let places = [
+            (name.clone(), family, Some(2)),
+            (name.clone(), second_pid, Some(2)),
+            (name.clone(), msh1, Some(2)),
+        ];
+        let facts = read_back(&places, true);
+        let at = |o: u64| facts.get(&(name.clone(), o)).unwrap();
+        assert_eq!(at(family).control_id.as_deref(), Some("CTRL2"));
+        // Escapes decoded; stops at the component separator.
+        assert_eq!(at(family).value.as_deref(), Some("TESTPATIENT&ALPHA"));
+        // A segment start or MSH-1 is not a field: no value.
+        assert_eq!(at(second_pid).value, None);
+        assert_eq!(at(msh1).value, None);
+        // Without values: control ids only.
+        let facts = read_back(&places, false);
+        assert_eq!(facts.get(&(name.clone(), family)).unwrap().value, None);
+        assert_eq!(
+            facts.get(&(name, family)).unwrap().control_id.as_deref(),
+            Some("CTRL2")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
