@@ -4,13 +4,38 @@
 //! FHIR samples with positions, [`analyze`] profiles them and finds gaps, [`report`]
 //! renders results, [`conform`] checks FHIR resources against base R4.
 //!
+//! For a whole analysis — spec, samples, profiles in; a risk report in any format
+//! out — use [`Analyzer`]:
+//!
+//! ```no_run
+//! let report = ira::Analyzer::new().spec("ira.toml").run()?;
+//! print!("{}", report.render(ira::Format::Markdown));
+//! if report.gate_failed() {
+//!     std::process::exit(1);
+//! }
+//! # Ok::<(), ira::Error>(())
+//! ```
+//!
+//! The structural overview of `ira parse`:
+//!
 //! ```no_run
 //! let overview = ira::overview(&["fixtures/".into()], true)?;
 //! print!("{}", ira::report::parse::text(&overview));
 //! # Ok::<(), ira::parse::InputError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 use std::path::PathBuf;
+
+mod analyzer;
+mod error;
+mod readback;
+
+pub use analyzer::{Analyzer, BaselineSource, Format, Progress, RiskReport};
+pub use error::Error;
+pub use ira_analyze::rules::RiskSeverity as Severity;
+pub use ira_report::report_json::{Report, Timestamp};
 
 pub use ira_analyze as analyze;
 pub use ira_conform as conform;

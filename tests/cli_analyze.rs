@@ -133,7 +133,13 @@ fn analyze_errors_name_the_file_and_exit_two() {
     let out = run(&["analyze", "--spec", "no/such/ira.toml"], "1");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("ira: error: no/such/ira.toml:"), "{err}");
+    // `ira: error: <what> (<where>)`, one line.
+    assert!(
+        err.starts_with("ira: error: cannot read the spec: "),
+        "{err}"
+    );
+    assert!(err.trim_end().ends_with("(no/such/ira.toml)"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 
     let out = run(
         &[

@@ -4,6 +4,9 @@
 //! Exit codes: 0 done (issues found in the data are results, not failures), 1 `ira
 //! analyze` found open risks at or above `--fail-on`, 2 error (an input path that does
 //! not exist, an output that cannot be written).
+//!
+//! Errors are one line on standard error, `ira: error: <what> (<where>)`, without a
+//! backtrace and without sample data.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -133,7 +136,7 @@ fn main() -> ExitCode {
 }
 
 fn run_parse(args: &ParseArgs) -> Result<(), String> {
-    let discovery = input::discover(&args.paths).map_err(|e| e.to_string())?;
+    let discovery = input::discover(&args.paths).map_err(input_error)?;
     let conformance = ira_conform::FhirboltConformance;
     let options = ReadOptions {
         conformance: if args.no_conformance {
@@ -155,14 +158,14 @@ fn run_profile(args: &ProfileArgs) -> Result<(), String> {
         let mut merged = ira_analyze::profile::Profile::default();
         for path in &args.paths {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+                .map_err(|e| format!("cannot read the profile: {e} ({})", path.display()))?;
             let p = ira_report::profile::from_json(&text)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+                .map_err(|e| format!("{e} ({})", path.display()))?;
             merged.merge(p);
         }
         merged
     } else {
-        let discovery = input::discover(&args.paths).map_err(|e| e.to_string())?;
+        let discovery = input::discover(&args.paths).map_err(input_error)?;
         ira_analyze::profile::profile(&discovery, input::read_file)
     };
     let format = args.format.unwrap_or(if args.out.is_some() {
@@ -182,6 +185,16 @@ fn run_profile(args: &ProfileArgs) -> Result<(), String> {
     emit(&rendered, args.out.as_deref())
 }
 
+/// `<what> (<where>)`, like every error of the binary.
+fn input_error(e: input::InputError) -> String {
+    match e {
+        input::InputError::NotFound { path, source } => {
+            format!("{source} ({})", path.display())
+        }
+        other => other.to_string(),
+    }
+}
+
 /// Writes to standard output, or to `out` through a temporary file and a rename so a
 /// reader never sees half a report.
 pub(crate) fn emit(text: &str, out: Option<&std::path::Path>) -> Result<(), String> {
@@ -192,19 +205,19 @@ pub(crate) fn emit(text: &str, out: Option<&std::path::Path>) -> Result<(), Stri
                 Ok(()) => Ok(()),
                 // `ira parse … | head` closes the pipe early: not an error.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(format!("cannot write to standard output: {e}")),
+                Err(e) => Err(format!("cannot write the output: {e} (standard output)")),
             }
         }
         Some(path) => {
             let file_name = path
                 .file_name()
-                .ok_or_else(|| format!("{}: not a file path", path.display()))?;
+                .ok_or_else(|| format!("--out is not a file path ({})", path.display()))?;
             let tmp = path.with_file_name(format!(".{}.ira-tmp", file_name.to_string_lossy()));
             std::fs::write(&tmp, text)
                 .and_then(|()| std::fs::rename(&tmp, path))
                 .map_err(|e| {
                     let _ = std::fs::remove_file(&tmp);
-                    format!("cannot write {}: {e}", path.display())
+                    format!("cannot write the output: {e} ({})", path.display())
                 })
         }
     }

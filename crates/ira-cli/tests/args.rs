@@ -36,10 +36,8 @@ fn a_missing_input_path_is_an_error_naming_it() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.starts_with("ira: error: no/such/dir/feed.hl7:"),
-        "{err}"
-    );
+    assert!(err.starts_with("ira: error: "), "{err}");
+    assert!(err.trim_end().ends_with("(no/such/dir/feed.hl7)"), "{err}");
     assert_eq!(err.lines().count(), 1, "one line, no backtrace: {err}");
 }
 

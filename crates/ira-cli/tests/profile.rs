@@ -135,8 +135,10 @@ fn a_file_that_is_not_a_profile_is_refused_naming_it() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", bad.display());
         let err = String::from_utf8_lossy(&out.stderr);
+        // `ira: error: <what> (<where>)`.
+        assert!(err.starts_with("ira: error: "), "{err}");
         assert!(
-            err.starts_with(&format!("ira: error: {}: ", bad.display())),
+            err.trim_end().ends_with(&format!("({})", bad.display())),
             "{err}"
         );
         assert!(err.contains(why), "{err}");

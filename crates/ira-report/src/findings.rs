@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use ira_analyze::rules::{Finding, RiskSeverity};
 
+use crate::baseline::BaselineDiff;
+
 /// The JSON schema id of `ira analyze --format json` (until the risk report of
 /// `ira.report/1` replaces it).
 pub const JSON_SCHEMA: &str = "ira.findings/1";
@@ -54,9 +56,34 @@ pub fn json(summary: &Summary, findings: &[Finding]) -> String {
     s
 }
 
+/// What [`text_with`] adds to the plain findings.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions<'a> {
+    /// The run was made with `--show-values`: a warning line says the output holds
+    /// patient data, and examples show their value.
+    pub show_values: bool,
+    /// Sample values of examples, keyed by (file, byte offset); shown only with
+    /// `show_values`.
+    pub values: Option<&'a std::collections::BTreeMap<(String, u64), String>>,
+    /// The comparison with a baseline: `findings` are then the new ones, and the
+    /// resolved risks are listed after them.
+    pub baseline: Option<&'a BaselineDiff>,
+}
+
 /// The findings for a person: most severe first, each with its evidence.
 pub fn text(summary: &Summary, findings: &[Finding]) -> String {
+    text_with(summary, findings, TextOptions::default())
+}
+
+/// [`text`] with a values warning and a baseline comparison (see [`TextOptions`]).
+pub fn text_with(summary: &Summary, findings: &[Finding], options: TextOptions<'_>) -> String {
     let mut out = String::new();
+    if options.show_values {
+        let _ = writeln!(
+            out,
+            "WARNING: this output contains patient data (--show-values): handle it as PHI.\n"
+        );
+    }
     if let Some(name) = &summary.interface {
         let _ = writeln!(out, "{name}");
     }
@@ -72,6 +99,18 @@ pub fn text(summary: &Summary, findings: &[Finding]) -> String {
         summary.profiles,
         plural(summary.profiles),
     );
+    if let Some(b) = options.baseline {
+        let _ = writeln!(
+            out,
+            "baseline {}: {} new, {} unchanged, {} resolved (only new risks are listed; \
+             --fail-on counts them only)\n\nNew ({}):\n",
+            b.path,
+            b.new,
+            b.unchanged,
+            b.resolved.len(),
+            findings.len()
+        );
+    }
     let mut order: Vec<&Finding> = findings.iter().collect();
     // Most severe first; within a severity, the analysis order (rule, scope, paths).
     order.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -113,9 +152,19 @@ pub fn text(summary: &Summary, findings: &[Finding]) -> String {
             let at: Vec<String> = f
                 .examples
                 .iter()
-                .map(|e| match e.message {
-                    Some(m) => format!("{}:{} (message {m})", e.file, e.line),
-                    None => format!("{}:{}", e.file, e.line),
+                .map(|e| {
+                    let mut at = match e.message {
+                        Some(m) => format!("{}:{} (message {m})", e.file, e.line),
+                        None => format!("{}:{}", e.file, e.line),
+                    };
+                    let value = options
+                        .values
+                        .filter(|_| options.show_values)
+                        .and_then(|v| v.get(&(e.file.clone(), e.offset)));
+                    if let Some(v) = value {
+                        let _ = write!(at, " = {v:?}");
+                    }
+                    at
                 })
                 .collect();
             let _ = writeln!(out, "         at {}", at.join(", "));
@@ -133,6 +182,18 @@ pub fn text(summary: &Summary, findings: &[Finding]) -> String {
         count(RiskSeverity::Low),
         count(RiskSeverity::Info),
     );
+    if let Some(b) = options.baseline {
+        let _ = writeln!(out, "\nResolved ({}):", b.resolved.len());
+        for r in &b.resolved {
+            let _ = writeln!(
+                out,
+                "{:<8} {} {}",
+                r.severity.as_str().to_uppercase(),
+                r.id,
+                r.title
+            );
+        }
+    }
     out
 }
 

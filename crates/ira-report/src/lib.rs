@@ -7,8 +7,10 @@
 //! - [`findings`]: `ira analyze` findings for a person;
 //! - [`risk`] and [`report_json`]: risk items, readiness and the risk report
 //!   `ira.report/1` (`ira analyze --format json`);
-//! - [`rules`]: the rule catalogue (`docs/RULES.md`).
+//! - [`rules`]: the rule catalogue (`docs/RULES.md`);
+//! - [`baseline`]: comparing with a previous report (`--baseline`).
 
+pub mod baseline;
 pub mod csv;
 pub mod findings;
 pub mod html;

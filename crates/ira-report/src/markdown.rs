@@ -38,6 +38,7 @@ pub fn markdown(report: &Report) -> String {
     scopes(&mut o, report);
     open_risks(&mut o, report);
     accepted(&mut o, report);
+    resolved(&mut o, report);
     footer(&mut o, report);
     o
 }
@@ -72,6 +73,24 @@ fn heading(o: &mut String, r: &Report) {
         s.risks - s.accepted,
         s.accepted
     );
+    if r.show_values {
+        o.push_str(
+            "> ⚠ **This report contains patient data.** It was made with `--show-values`: \
+             evidence examples show sample values. Share and store it as PHI.\n\n",
+        );
+    }
+    if let Some(b) = &r.baseline {
+        let _ = writeln!(
+            o,
+            "Compared with the baseline {}: **{} new**, {} unchanged, {} resolved. Only new \
+             risks are listed below, and the gate's `fail_on` (like `--fail-on`) counts new \
+             open risks only; readiness and the tables describe the whole run.\n",
+            code(&b.path),
+            b.new,
+            b.unchanged,
+            b.resolved.len()
+        );
+    }
 }
 
 fn summary(o: &mut String, r: &Report) {
@@ -142,16 +161,27 @@ fn open_risks(o: &mut String, r: &Report) {
         .iter()
         .filter(|x| x.status == Status::Open)
         .collect();
-    if open.is_empty() {
-        o.push_str("## Open risks\n\nNone.\n\n");
-        return;
-    }
+    // With a baseline the risks are the new ones, under a heading of their own.
+    let level = if r.baseline.is_some() {
+        let _ = writeln!(o, "## New risks ({})\n", open.len());
+        if open.is_empty() {
+            o.push_str("None.\n\n");
+            return;
+        }
+        "###"
+    } else {
+        if open.is_empty() {
+            o.push_str("## Open risks\n\nNone.\n\n");
+            return;
+        }
+        "##"
+    };
     for sev in SEVERITIES {
         let group: Vec<&RiskItem> = open.iter().copied().filter(|x| x.severity == sev).collect();
         if group.is_empty() {
             continue;
         }
-        let _ = writeln!(o, "## {} ({})\n", label(sev), group.len());
+        let _ = writeln!(o, "{level} {} ({})\n", label(sev), group.len());
         o.push_str(
             "| ID | Risk | Where | Evidence | Owner | Effort |\n| --- | --- | --- | --- | --- | :---: |\n",
         );
@@ -236,6 +266,30 @@ fn accepted(o: &mut String, r: &Report) {
     o.push('\n');
 }
 
+fn resolved(o: &mut String, r: &Report) {
+    let Some(b) = &r.baseline else {
+        return;
+    };
+    let _ = writeln!(o, "## Resolved risks ({})\n", b.resolved.len());
+    if b.resolved.is_empty() {
+        o.push_str("None.\n\n");
+        return;
+    }
+    o.push_str(
+        "In the baseline, no longer found.\n\n| ID | Risk | Severity |\n| --- | --- | --- |\n",
+    );
+    for x in &b.resolved {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            code(&x.id),
+            text(&x.title),
+            label(x.severity)
+        );
+    }
+    o.push('\n');
+}
+
 fn footer(o: &mut String, r: &Report) {
     let c = &r.summary.counts;
     let _ = writeln!(
@@ -287,7 +341,14 @@ fn evidence_cell(x: &RiskItem) -> String {
         .examples
         .iter()
         .take(MAX_PLACES)
-        .map(|p| code(&format!("{}:{}", p.file, p.line)))
+        .map(|p| {
+            let place = code(&format!("{}:{}", p.file, p.line));
+            // Only with `--show-values` (the heading then warns).
+            match &p.value {
+                Some(v) => format!("{place} = {}", code(v)),
+                None => place,
+            }
+        })
         .collect();
     if !places.is_empty() {
         let _ = write!(s, " · {}", places.join(", "));

@@ -7,12 +7,15 @@
 //! [`Timestamp::from_source_date_epoch`]), so the same inputs and timestamp give the
 //! same bytes.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use ira_analyze::rules::Finding;
+use ira_analyze::rules::{Finding, RiskSeverity};
 use ira_analyze::spec::{Date, Spec};
 
+use crate::baseline::BaselineDiff;
 use crate::risk::{Readiness, RiskItem, SeverityCounts, Status, build_risks, readiness};
 
 /// The schema id of the risk report.
@@ -151,6 +154,9 @@ pub struct Report {
     pub tool: Tool,
     /// RFC 3339, UTC.
     pub generated_at: String,
+    /// Whether evidence examples carry sample values (`--show-values`): then the
+    /// report holds patient data.
+    pub show_values: bool,
     /// The interface name from the spec.
     pub interface: Option<String>,
     pub spec: Option<SpecRef>,
@@ -158,8 +164,49 @@ pub struct Report {
     pub inputs: Vec<InputFile>,
     pub summary: Summary,
     pub readiness: Readiness,
+    /// The comparison with a baseline report, when one was given (then `risks` holds
+    /// the new risks only); absent from the JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineDiff>,
     /// Sorted by rule, scope, source, target, detail.
     pub risks: Vec<RiskItem>,
+}
+
+impl Report {
+    /// Open risks of the report at or above `threshold` (accepted ones excluded). With
+    /// a baseline the report holds only the new risks, so only those count: that is
+    /// the CI gate of `--fail-on`.
+    pub fn open_at_or_above(&self, threshold: RiskSeverity) -> usize {
+        self.risks
+            .iter()
+            .filter(|r| r.status == Status::Open && r.severity >= threshold)
+            .count()
+    }
+}
+
+/// What the caller read from the files that findings point at, and from the target
+/// profiles, for [`build_with`]. The report does no I/O itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// Resource type → canonical URL of the one loaded StructureDefinition that
+    /// constrains it (types constrained by several profiles are left out): fills
+    /// `target.profile`.
+    pub target_profiles: BTreeMap<String, String>,
+    /// What was read back at each evidence example, keyed by (file as the findings name
+    /// it, byte offset).
+    pub examples: BTreeMap<(String, u64), ExampleFacts>,
+    /// Whether examples carry their sample value (`--show-values`). Without it, values
+    /// in [`Extras::examples`] are ignored.
+    pub show_values: bool,
+}
+
+/// What was read back at one evidence example.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExampleFacts {
+    /// MSH-10 of the example's v2 message.
+    pub control_id: Option<String>,
+    /// The raw content at the example's position (bounded), for `--show-values`.
+    pub value: Option<String>,
 }
 
 /// The tool that wrote the report.
@@ -189,6 +236,12 @@ pub struct Summary {
 /// Builds the report: risk items with their status as of the report's day, readiness
 /// and the go / no-go of the spec's thresholds.
 pub fn build(input: ReportInput<'_>) -> Report {
+    build_with(input, &Extras::default())
+}
+
+/// [`build`], with what the caller read back from the files: target profiles, control
+/// ids and (with `show_values`) sample values of evidence examples.
+pub fn build_with(input: ReportInput<'_>, extras: &Extras) -> Report {
     // Outside years 1–9999 (a silly SOURCE_DATE_EPOCH): the nearest representable day.
     let ts = input.provenance.generated_at;
     let today = ts.date().unwrap_or(if ts.0 > 0 {
@@ -205,7 +258,8 @@ pub fn build(input: ReportInput<'_>) -> Report {
         }
     });
     let accepted = input.spec.map(|s| s.accepted.as_slice()).unwrap_or(&[]);
-    let risks = build_risks(input.findings, accepted, today);
+    let mut risks = build_risks(input.findings, accepted, today);
+    enrich(&mut risks, extras);
     let readiness = readiness(&risks, input.scopes, input.spec.map(|s| &s.thresholds));
     let mut inputs = input.provenance.inputs.clone();
     inputs.sort();
@@ -216,6 +270,7 @@ pub fn build(input: ReportInput<'_>) -> Report {
             version: env!("CARGO_PKG_VERSION"),
         },
         generated_at: input.provenance.generated_at.rfc3339(),
+        show_values: extras.show_values,
         interface: input.spec.map(|s| s.interface.name.clone()),
         spec: input.spec.map(|_| SpecRef {
             sha256: input.provenance.spec_sha256.clone(),
@@ -231,7 +286,29 @@ pub fn build(input: ReportInput<'_>) -> Report {
                 .count() as u64,
         },
         readiness,
+        baseline: None,
         risks,
+    }
+}
+
+/// Fills `target.profile`, `control_id` and (with `show_values`) `value` from `extras`.
+fn enrich(risks: &mut [RiskItem], extras: &Extras) {
+    for r in risks {
+        if let Some(t) = &mut r.target {
+            if t.standard == "fhir-r4" {
+                let ty = t.path.split(['.', '[']).next().unwrap_or_default();
+                t.profile = extras.target_profiles.get(ty).cloned();
+            }
+        }
+        for e in &mut r.evidence.examples {
+            let Some(facts) = extras.examples.get(&(e.file.clone(), e.offset)) else {
+                continue;
+            };
+            e.control_id.clone_from(&facts.control_id);
+            if extras.show_values {
+                e.value.clone_from(&facts.value);
+            }
+        }
     }
 }
 

@@ -82,7 +82,8 @@ pub struct SourceRef {
 pub struct TargetRef {
     pub standard: String,
     pub path: String,
-    /// The target profile's canonical URL, when known (findings do not carry it yet).
+    /// The canonical URL of the one loaded target profile (StructureDefinition) that
+    /// constrains the path's resource type; `None` when none or several do.
     pub profile: Option<String>,
 }
 
@@ -105,8 +106,13 @@ pub struct Example {
     pub line: u32,
     /// Byte offset in the file.
     pub offset: u64,
-    /// MSH-10 of the message; findings do not carry it yet, so always `None` for now.
+    /// MSH-10 of the v2 message (read back from the file by the caller; `None` for
+    /// FHIR and when unknown).
     pub control_id: Option<String>,
+    /// The sample value at this position: only with `--show-values`, otherwise absent
+    /// from the JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// Rough size of the mitigation work.
@@ -327,6 +333,7 @@ fn risk_item(f: &Finding) -> RiskItem {
                     line: e.line,
                     offset: e.offset,
                     control_id: None,
+                    value: None,
                 })
                 .collect(),
         },

@@ -10,6 +10,10 @@
 //!   risk id as partial fingerprint so dashboards follow a risk across runs. Accepted
 //!   risks carry an external `accepted` suppression with its justification.
 //!
+//! With a baseline (`--baseline`), every result carries `baselineState`: `new` for
+//! the report's risks (the new ones), and each resolved risk of the baseline is an
+//! `absent` result (level `none`, no location).
+//!
 //! Levels: critical and high → `error`, medium → `warning`, low and info → `note`.
 //! Results carry counts, paths and standard vocabulary only, never a sample value.
 //! Written with serde (no SARIF crate): the same report gives the same bytes.
@@ -18,6 +22,7 @@ use serde::Serialize;
 
 use ira_analyze::rules::{RiskSeverity, RuleMeta, all};
 
+use crate::baseline::ResolvedRisk;
 use crate::report_json::Report;
 use crate::risk::{Example, RiskItem, Status};
 
@@ -151,7 +156,27 @@ struct SarifResult<'a> {
     partial_fingerprints: Fingerprints<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression<'a>>,
-    properties: ResultProperties<'a>,
+    /// Only with a baseline: `new` for the report's risks, `absent` for resolved ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    properties: Properties<'a>,
+}
+
+/// A risk's properties, or the little a baseline says about a resolved one.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Properties<'a> {
+    Risk(ResultProperties<'a>),
+    Resolved(ResolvedProperties<'a>),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResolvedProperties<'a> {
+    risk_id: &'a str,
+    severity: &'static str,
+    scope: &'a [String],
+    status: &'static str,
 }
 
 #[derive(Serialize)]
@@ -376,7 +401,8 @@ fn result<'a>(r: &'a RiskItem, rule_index: usize) -> SarifResult<'a> {
             }],
             _ => Vec::new(),
         },
-        properties: ResultProperties {
+        baseline_state: None,
+        properties: Properties::Risk(ResultProperties {
             risk_id: &r.id,
             severity: r.severity.as_str(),
             scope: &r.scope,
@@ -392,7 +418,31 @@ fn result<'a>(r: &'a RiskItem, rule_index: usize) -> SarifResult<'a> {
                 Status::Accepted => "accepted",
             },
             note: r.note.as_deref(),
+        }),
+    }
+}
+
+/// A risk of the baseline this run no longer has: an `absent` result, without
+/// locations (it is seen nowhere now).
+fn absent<'a>(r: &'a ResolvedRisk, rule_index: usize) -> SarifResult<'a> {
+    SarifResult {
+        rule_id: &r.rule,
+        rule_index,
+        level: "none",
+        message: Text {
+            text: format!("Resolved since the baseline: {}.", r.title),
         },
+        locations: Vec::new(),
+        related_locations: Vec::new(),
+        partial_fingerprints: Fingerprints { risk_id: &r.id },
+        suppressions: Vec::new(),
+        baseline_state: Some("absent"),
+        properties: Properties::Resolved(ResolvedProperties {
+            risk_id: &r.id,
+            severity: r.severity.as_str(),
+            scope: &r.scope,
+            status: "resolved",
+        }),
     }
 }
 
@@ -404,14 +454,47 @@ pub fn sarif(report: &Report) -> String {
             rules.push(unknown_rule(r));
         }
     }
-    let results = report
+    let resolved: &[ResolvedRisk] = report
+        .baseline
+        .as_ref()
+        .map_or(&[], |b| b.resolved.as_slice());
+    for r in resolved {
+        if !rules.iter().any(|x| x.id == r.rule) {
+            rules.push(Rule {
+                id: r.rule.clone(),
+                name: r.rule.clone(),
+                short_description: None,
+                full_description: None,
+                help: None,
+                default_configuration: Configuration {
+                    level: level(r.severity),
+                },
+                properties: RuleProperties {
+                    category: String::new(),
+                    patient_safety: false,
+                    default_severity: r.severity.as_str(),
+                    tags: Vec::new(),
+                },
+            });
+        }
+    }
+    let with_baseline = report.baseline.is_some();
+    let mut results: Vec<SarifResult<'_>> = report
         .risks
         .iter()
         .map(|r| {
             let idx = rules.iter().position(|x| x.id == r.rule).unwrap_or(0);
-            result(r, idx)
+            let mut res = result(r, idx);
+            if with_baseline {
+                res.baseline_state = Some("new");
+            }
+            res
         })
         .collect();
+    results.extend(resolved.iter().map(|r| {
+        let idx = rules.iter().position(|x| x.id == r.rule).unwrap_or(0);
+        absent(r, idx)
+    }));
     let log = Log {
         schema: SARIF_SCHEMA,
         version: "2.1.0",
