@@ -3,7 +3,9 @@
 //! readiness score; the gate's checks and what pulls the score down; charts (risks by
 //! severity, risks by category, readiness by scope) drawn here as inline SVG; a
 //! sortable risk table; the details of each risk (detail, evidence, places,
-//! recommendation, acceptance); the inputs with their digests.
+//! recommendation, acceptance); the inputs with their digests. With a baseline
+//! ([`Report::baseline`]) the header gives the comparison, the table and the details
+//! are those of the new risks, and a table lists the risks resolved since.
 //!
 //! **Self-contained.** No URL of any kind: the CSS, the script and the charts are
 //! inline, and a Content-Security-Policy meta allows exactly this file's one style
@@ -20,8 +22,10 @@
 //! looks for it).
 //!
 //! Every string from the report is HTML-escaped ([`escape`]). Like every format, it
-//! renders a [`Report`] and so carries no sample values. The bytes depend on the
-//! report only (no clock, no hash-map order).
+//! renders a [`Report`] and so carries no sample values, unless the report was made
+//! with `--show-values` ([`Report::show_values`]): then a banner at the top says the
+//! page holds patient data and each example's value is shown next to its place. The
+//! bytes depend on the report only (no clock, no hash-map order).
 
 use std::fmt::Write as _;
 
@@ -73,14 +77,20 @@ pub fn html(report: &Report) -> String {
     charts(&mut o, report);
     scopes(&mut o, report);
     let order = by_severity(report);
-    table(&mut o, &order);
+    table(&mut o, report, &order);
     details(&mut o, &order);
+    resolved(&mut o, report);
     provenance(&mut o, report);
     o.push_str("</main>\n");
+    let holds = if report.show_values {
+        "It was made with <code>--show-values</code>: besides counts, element paths, codes \
+         and positions it holds sample values, i.e. patient data."
+    } else {
+        "It holds counts, element paths, codes and positions only: no sample values."
+    };
     let _ = write!(
         o,
-        "<footer><p>Written by {} {} from the report <code>{}</code>. It holds counts, \
-         element paths, codes and positions only: no sample values.</p></footer>\n\
+        "<footer><p>Written by {} {} from the report <code>{}</code>. {holds}</p></footer>\n\
          <script>{SCRIPT}</script>\n</body>\n</html>\n",
         escape(report.tool.name),
         escape(report.tool.version),
@@ -159,14 +169,22 @@ fn header(o: &mut String, r: &Report) {
         .unwrap_or_default();
     let s = &r.summary;
     let c = &s.counts;
+    let _ = writeln!(o, "<header>\n<h1>ira risk report: {}</h1>", escape(name));
+    if r.show_values {
+        // Right under the heading, before anything else a reader could copy or share.
+        o.push_str(
+            "<p class=\"phi\" id=\"phi-warning\" role=\"alert\"><strong>⚠ This report \
+             contains patient data.</strong> It was made with <code>--show-values</code>: \
+             evidence examples show sample values. Share and store it as PHI.</p>\n",
+        );
+    }
     let _ = write!(
         o,
-        "<header>\n<h1>ira risk report: {}</h1>\n<p class=\"headline\">\
+        "<p class=\"headline\">\
          <span class=\"verdict {class}\" id=\"verdict\">{verdict}</span> \
          <span class=\"score {}\">readiness <strong id=\"score\">{score}</strong>/100</span>{weakest}</p>\n\
          <p class=\"meta\">{} {}: {} open, {} accepted · {} {} · generated {} · \
-         {} legacy {} ({} {}), {} target {}, {} {}</p>\n</header>\n",
-        escape(name),
+         {} legacy {} ({} {}), {} target {}, {} {}</p>\n",
         band(score),
         s.risks,
         plural(s.risks, "risk", "risks"),
@@ -184,6 +202,21 @@ fn header(o: &mut String, r: &Report) {
         c.profiles,
         plural(c.profiles as u64, "profile", "profiles"),
     );
+    if let Some(b) = &r.baseline {
+        let _ = writeln!(
+            o,
+            "<p class=\"baseline\" id=\"baseline\">Compared with the baseline <code>{}</code>: \
+             <strong>{} new</strong>, {} unchanged, <a href=\"#resolved\">{} resolved</a>. \
+             Only new risks are listed below, and the gate's <code>fail_on</code> (like \
+             <code>--fail-on</code>) counts new open risks only; readiness and the scopes \
+             describe the whole run.</p>",
+            escape(&b.path),
+            b.new,
+            b.unchanged,
+            b.resolved.len(),
+        );
+    }
+    o.push_str("</header>\n");
 }
 
 fn gate(o: &mut String, r: &Report) {
@@ -226,12 +259,18 @@ fn gate(o: &mut String, r: &Report) {
             r.readiness.interface.score
         );
         for p in pulled {
+            let id = escape(&p.risk);
+            // With a baseline an unchanged risk has no details here to link to.
+            let risk = if r.risks.iter().any(|x| x.id == p.risk) {
+                format!("<a href=\"#r-{id}\"><code>{id}</code></a>")
+            } else {
+                format!("<code>{id}</code> <small>(unchanged)</small>")
+            };
             let _ = writeln!(
                 o,
-                "<li><a href=\"#r-{id}\"><code>{id}</code></a> {} −{} points</li>",
+                "<li>{risk} {} −{} points</li>",
                 sev_badge(p.severity),
                 points(p.points),
-                id = escape(&p.risk),
             );
         }
         o.push_str("</ol>\n");
@@ -296,25 +335,23 @@ fn charts(o: &mut String, r: &Report) {
             .max(1)
     };
     let acc_key = "<span class=\"key acc\"></span> accepted (not counted in readiness or the gate)";
+    // With a baseline the report's risks are the new ones, and so are these bars.
+    let (by_sev, by_cat) = if r.baseline.is_some() {
+        ("New risks by severity", "New risks by category")
+    } else {
+        ("Risks by severity", "Risks by category")
+    };
     chart(
         o,
         "chart-severity",
-        "Risks by severity",
+        by_sev,
         &sev,
         max(&sev),
         None,
         &format!("<p class=\"legend\">{acc_key}</p>"),
     );
     let legend = format!("<p class=\"legend\"><span class=\"key open\"></span> open {acc_key}</p>");
-    chart(
-        o,
-        "chart-category",
-        "Risks by category",
-        &cat,
-        max(&cat),
-        None,
-        &legend,
-    );
+    chart(o, "chart-category", by_cat, &cat, max(&cat), None, &legend);
     // Readiness by scope, out of 100, with the spec's minimum when it sets one.
     let scopes: Vec<Bar> = r
         .readiness
@@ -505,11 +542,24 @@ const COLUMNS: [(&str, &str, bool, bool); 11] = [
     ("status", "Status", false, false),
 ];
 
-fn table(o: &mut String, risks: &[&RiskItem]) {
-    o.push_str("<section id=\"register\">\n<h2>Risk register</h2>\n");
-    if risks.is_empty() {
-        o.push_str("<p>No risks.</p>\n</section>\n");
-        return;
+fn table(o: &mut String, r: &Report, risks: &[&RiskItem]) {
+    if r.baseline.is_some() {
+        let _ = writeln!(
+            o,
+            "<section id=\"register\">\n<h2>New risks ({})</h2>\n<p>Risks of this run that \
+             the baseline does not have.</p>",
+            risks.len()
+        );
+        if risks.is_empty() {
+            o.push_str("<p>No new risks.</p>\n</section>\n");
+            return;
+        }
+    } else {
+        o.push_str("<section id=\"register\">\n<h2>Risk register</h2>\n");
+        if risks.is_empty() {
+            o.push_str("<p>No risks.</p>\n</section>\n");
+            return;
+        }
     }
     o.push_str(
         "<p class=\"hint\">Sorted by severity. Click a column heading to sort by it, again to \
@@ -672,9 +722,15 @@ fn details(o: &mut String, risks: &[&RiskItem]) {
                     .message
                     .map(|m| format!("sample {m}, "))
                     .unwrap_or_default();
+                // Only with `--show-values` (the header then warns).
+                let value = p
+                    .value
+                    .as_deref()
+                    .map(|v| format!(" = <code class=\"value\">{}</code>", escape(v)))
+                    .unwrap_or_default();
                 let _ = write!(
                     o,
-                    "<li><code>{}:{}</code> <small>({msg}byte {})</small></li>",
+                    "<li><code>{}:{}</code>{value} <small>({msg}byte {})</small></li>",
                     escape(&p.file),
                     p.line,
                     p.offset
@@ -712,6 +768,38 @@ fn details(o: &mut String, risks: &[&RiskItem]) {
     o.push_str("</section>\n");
 }
 
+/// The risks of the baseline this run no longer has (only with a baseline).
+fn resolved(o: &mut String, r: &Report) {
+    let Some(b) = &r.baseline else {
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "<section id=\"resolved\">\n<h2>Resolved since the baseline ({})</h2>",
+        b.resolved.len()
+    );
+    if b.resolved.is_empty() {
+        o.push_str("<p>None: every risk of the baseline is still found.</p>\n</section>\n");
+        return;
+    }
+    o.push_str(
+        "<p>In the baseline, no longer found.</p>\n<div class=\"scroll\"><table class=\"resolved\">\n\
+         <thead><tr><th scope=\"col\">ID</th><th scope=\"col\">Rule</th>\
+         <th scope=\"col\">Title</th><th scope=\"col\">Severity</th></tr></thead>\n<tbody>\n",
+    );
+    for x in &b.resolved {
+        let _ = writeln!(
+            o,
+            "<tr data-id=\"{id}\"><td><code>{id}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&x.rule),
+            escape(&x.title),
+            sev_badge(x.severity),
+            id = escape(&x.id),
+        );
+    }
+    o.push_str("</tbody>\n</table></div>\n</section>\n");
+}
+
 fn provenance(o: &mut String, r: &Report) {
     let spec = match &r.spec {
         None => "none".to_owned(),
@@ -720,12 +808,23 @@ fn provenance(o: &mut String, r: &Report) {
             None => "given, digest unknown".to_owned(),
         },
     };
+    let baseline = r
+        .baseline
+        .as_ref()
+        .map(|b| {
+            format!(
+                "<dt>Baseline</dt><dd><code>{}</code>, SHA-256 <code class=\"hash\">{}</code></dd>",
+                escape(&b.path),
+                escape(&b.sha256)
+            )
+        })
+        .unwrap_or_default();
     let _ = writeln!(
         o,
         "<section id=\"provenance\">\n<h2>Inputs and provenance</h2>\n<dl class=\"prov\">\
          <dt>Report</dt><dd><code>{}</code></dd><dt>Tool</dt><dd>{} {}</dd>\
          <dt>Generated at</dt><dd><time>{}</time></dd><dt>Interface</dt><dd>{}</dd>\
-         <dt>Spec</dt><dd>{spec}</dd></dl>",
+         <dt>Spec</dt><dd>{spec}</dd>{baseline}</dl>",
         escape(r.schema),
         escape(r.tool.name),
         escape(r.tool.version),
@@ -895,6 +994,10 @@ tr.accepted td{background:#f3f5f7;color:var(--muted)}
 .ps{display:inline-block;padding:0 .35em;border:1px solid var(--critical);color:var(--critical);border-radius:3px;font-size:.8em}
 .status.accepted{color:var(--good);font-weight:600}
 .warn{color:var(--fair)}
+.phi{margin:.6em 0;padding:.6em .9em;border:2px solid var(--poor);border-radius:6px;background:#fdecec;color:var(--poor);font-size:1.05em}
+.phi code{color:var(--fg)}
+.baseline{margin:.5em 0;padding:.4em .8em;border-left:4px solid var(--cat);background:var(--soft)}
+code.value{border:1px dashed var(--fair)}
 td.none{color:var(--muted)}
 details.risk{border:1px solid var(--line);border-radius:6px;margin:.5em 0;padding:.3em .7em}
 details.risk.accepted{background:#f7f9fa}

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ira_analyze::rules::RiskSeverity;
+use ira_report::baseline::{self, Baseline, BaselineRisk};
 use ira_report::html::{escape, html};
 use ira_report::report_json::Report;
 use ira_report::risk::{RiskItem, Status};
@@ -24,6 +25,161 @@ use risk_fixture::{ODD_FILE, findings, report, report_of, report_with, spec};
 #[test]
 fn html_snapshot() {
     insta::assert_snapshot!("risk_report_html", html(&report()));
+}
+
+/// The value the facade would have read back at an example, hostile in one place.
+const HOSTILE: &str = "<script>alert(1)</script>";
+
+/// The shared report as `--show-values` makes it: values at the IRA201 examples (one
+/// of them hostile markup) and at the first IRA601 example; the others have none (a
+/// whole segment, say).
+fn report_with_values() -> Report {
+    let mut r = report();
+    r.show_values = true;
+    for x in &mut r.risks {
+        match x.rule.as_str() {
+            "IRA201" => {
+                x.evidence.examples[0].value = Some("X".into());
+                x.evidence.examples[1].value = Some(HOSTILE.into());
+            }
+            "IRA601" => {
+                x.evidence.examples[0].value = Some("MRN-TEST-0001".into());
+            }
+            _ => {}
+        }
+    }
+    r
+}
+
+/// The shared report compared with a baseline that lacked the IRA201 and IRA404 risks
+/// (so they are new) and had one risk this run does not have (resolved), whose title
+/// needs escaping.
+fn report_with_baseline() -> Report {
+    let mut r = report();
+    let mut risks: Vec<BaselineRisk> = r
+        .risks
+        .iter()
+        .filter(|x| x.rule != "IRA201" && x.rule != "IRA404")
+        .map(|x| BaselineRisk {
+            id: x.id.clone(),
+            rule: x.rule.clone(),
+            title: x.title.clone(),
+            severity: x.severity,
+            scope: x.scope.clone(),
+        })
+        .collect();
+    risks.push(BaselineRisk {
+        id: "IRA305-0123456789ab".into(),
+        rule: "IRA305".into(),
+        title: "Repeats <dropped> & lost: ORU_R01 OBX-5".into(),
+        severity: RiskSeverity::Medium,
+        scope: vec!["ORU_R01".into()],
+    });
+    baseline::apply(
+        &mut r,
+        &Baseline { risks },
+        "reports/main & \"old\".json",
+        &"ab".repeat(32),
+    );
+    r
+}
+
+#[test]
+fn html_with_values_snapshot() {
+    let r = report_with_values();
+    let out = html(&r);
+    insta::assert_snapshot!("risk_report_html_values", out);
+    // The warning is at the top, right under the heading, once.
+    assert_eq!(out.matches("id=\"phi-warning\"").count(), 1);
+    let warning = out.find("<strong>⚠ This report contains patient data.</strong>");
+    assert!(warning.unwrap() < out.find("<p class=\"headline\">").unwrap());
+    assert!(out.find("<h1>").unwrap() < warning.unwrap());
+    assert!(out.contains("it holds sample values, i.e. patient data.</p></footer>"));
+    // Values next to their places, escaped; places without a value unchanged.
+    assert!(out.contains(
+        "<li><code>legacy/adt.hl7:3</code> = <code class=\"value\">X</code> <small>(sample 1, byte 120)</small></li>"
+    ));
+    assert!(out.contains(
+        "<code>legacy/adt.hl7:9</code> = <code class=\"value\">&lt;script&gt;alert(1)&lt;/script&gt;</code>"
+    ));
+    assert!(out.contains("= <code class=\"value\">MRN-TEST-0001</code>"));
+    assert_eq!(out.matches("<code class=\"value\">").count(), 3);
+    assert!(!out.contains(HOSTILE));
+    assert_eq!(out.matches("<script").count(), 1, "only ours");
+    // Without --show-values none of it.
+    let plain = html(&report());
+    assert!(!plain.contains("phi-warning") && !plain.contains("<code class=\"value\">"));
+    assert!(plain.contains("no sample values.</p></footer>"));
+}
+
+#[test]
+fn html_with_baseline_snapshot() {
+    let r = report_with_baseline();
+    let out = html(&r);
+    insta::assert_snapshot!("risk_report_html_baseline", out);
+    assert!(out.contains(
+        "Compared with the baseline <code>reports/main &amp; &quot;old&quot;.json</code>: \
+         <strong>2 new</strong>, 5 unchanged, <a href=\"#resolved\">1 resolved</a>."
+    ));
+    // The table and the details hold the new risks only, by severity.
+    assert!(out.contains("<h2>New risks (2)</h2>"));
+    assert!(!out.contains("<h2>Risk register</h2>"));
+    assert_eq!(r.risks.len(), 2);
+    assert_eq!(row_ids(&out), ids(&static_order(&r)));
+    assert_eq!(attrs(&out, "<details id=", "id").len(), 2);
+    assert!(out.contains("<title id=\"chart-severity-t\">New risks by severity</title>"));
+    // What pulls the score down links to details only where the page has them.
+    let new_ids: Vec<String> = r.risks.iter().map(|x| format!("#r-{}", x.id)).collect();
+    let links: Vec<String> = attrs(&out, "<a href=\"#r-", "href");
+    assert!(!links.is_empty());
+    assert!(links.iter().all(|l| new_ids.contains(l)), "{links:?}");
+    assert!(out.contains("<li><code>IRA601-7006fa4b7d6e</code> <small>(unchanged)</small> <span"));
+    // The resolved risk, escaped, after the details.
+    let resolved = &out[out.find("<section id=\"resolved\">").unwrap()..];
+    assert!(
+        resolved.starts_with("<section id=\"resolved\">\n<h2>Resolved since the baseline (1)</h2>")
+    );
+    assert!(resolved.contains(
+        "<tr data-id=\"IRA305-0123456789ab\"><td><code>IRA305-0123456789ab</code></td>\
+         <td>IRA305</td><td>Repeats &lt;dropped&gt; &amp; lost: ORU_R01 OBX-5</td>\
+         <td><span class=\"sev sev-medium\">medium</span></td></tr>"
+    ));
+    assert!(
+        out.find("<section id=\"details\">").unwrap()
+            < out.find("<section id=\"resolved\">").unwrap()
+    );
+    assert!(!out.contains("<dropped>"));
+    // Provenance names the baseline and its digest.
+    assert!(out.contains(&format!(
+        "<dt>Baseline</dt><dd><code>reports/main &amp; &quot;old&quot;.json</code>, SHA-256 \
+         <code class=\"hash\">{}</code></dd>",
+        "ab".repeat(32)
+    )));
+    // The baseline of the same run: nothing new, nothing resolved.
+    let mut same = report();
+    let risks = same
+        .risks
+        .iter()
+        .map(|x| BaselineRisk {
+            id: x.id.clone(),
+            rule: x.rule.clone(),
+            title: x.title.clone(),
+            severity: x.severity,
+            scope: x.scope.clone(),
+        })
+        .collect();
+    baseline::apply(&mut same, &Baseline { risks }, "same.json", "00");
+    let out = html(&same);
+    assert!(
+        out.contains("<strong>0 new</strong>, 7 unchanged, <a href=\"#resolved\">0 resolved</a>.")
+    );
+    assert!(out.contains("<h2>New risks (0)</h2>"));
+    assert!(out.contains("<p>No new risks.</p>"));
+    assert!(out.contains("<p>None: every risk of the baseline is still found.</p>"));
+    assert!(!out.contains("<table id=\"risk-table\""));
+    // Without a baseline none of it.
+    let plain = html(&report());
+    assert!(!plain.contains("Compared with the baseline") && !plain.contains("id=\"resolved\""));
 }
 
 /// Every value of `attr` on elements whose opening tag starts with `tag_start`, in
@@ -399,6 +555,46 @@ fn the_browser_runs_the_script_and_draws_the_charts() {
     assert!(dom.contains("data-ira-ready=\"1\""));
     assert_eq!(row_ids(&dom).len(), demo.risks.len());
     assert!(dom.contains("data-sort=\"affected-desc\""));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A report with a baseline and sample values (one of them hostile markup) renders: the
+/// script ran, the rows are the new risks, the resolved table is there, and the hostile
+/// value came back as text.
+#[test]
+fn the_browser_renders_a_baseline_report_with_values() {
+    let Some(bin) = browser() else { return };
+    let dir = scratch("baseline");
+    let page = dir.join("report.html");
+    let mut r = report_with_baseline();
+    r.show_values = true;
+    for x in &mut r.risks {
+        x.evidence.examples[0].value = Some(HOSTILE.into());
+    }
+    std::fs::write(&page, html(&r)).unwrap();
+    let url = format!("{}#sort=rule-desc", file_url(&page));
+    let dom = run_browser(&bin, &dir, &url, &["--dump-dom".into()]);
+    assert!(
+        dom.contains("data-ira-ready=\"1\""),
+        "the script did not run:\n{}",
+        &dom[..dom.len().min(2000)]
+    );
+    let mut want = static_order(&r);
+    want.sort_by(|a, b| b.rule.cmp(&a.rule));
+    assert_eq!(row_ids(&dom), ids(&want));
+    assert!(dom.contains("data-sort=\"rule-desc\""));
+    assert!(dom.contains("<h2>Resolved since the baseline (1)</h2>"));
+    assert_eq!(
+        attrs(&dom, "<tr data-id=", "data-id"),
+        ["IRA305-0123456789ab"]
+    );
+    assert!(dom.contains("id=\"phi-warning\""));
+    assert_eq!(dom.matches("<script").count(), 1, "only ours");
+    assert_eq!(
+        dom.matches("<code class=\"value\">&lt;script&gt;alert(1)&lt;/script&gt;</code>")
+            .count(),
+        2
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
