@@ -1,7 +1,13 @@
-//! The JSON Schema subset validator of `crates/ira-report/tests/risk_report.rs`, for
-//! validating what the binary writes (with `--baseline`, `--show-values`). Copied
-//! rather than shared because the report crate's tests are being reorganised; the two
-//! check the same schema file and reject any keyword they do not know.
+//! A validator for the subset of JSON Schema that `docs/report.schema.json` uses (type,
+//! required, properties, additionalProperties, items, enum, const, the risk-id pattern,
+//! minimum/maximum, `$ref` to `#/$defs/…`). The `jsonschema` crate would pull in a large
+//! tree for a few tests; this subset is all the schema uses, and the validator rejects
+//! any keyword it does not know, so the two cannot drift apart silently.
+//!
+//! One copy for two crates: `crates/ira-report/tests/risk_report.rs` (the report the
+//! library builds) and `crates/ira-cli/tests/common/mod.rs` (what the binary writes,
+//! with `--baseline`, `--show-values`) include it with `#[path]`. Both crates live in
+//! `crates/`, so the schema's path relative to `CARGO_MANIFEST_DIR` is the same.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
