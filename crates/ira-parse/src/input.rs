@@ -321,6 +321,11 @@ pub fn detect(bytes: &[u8], path: Option<&Path>) -> Format {
     if first == b'<' {
         return Format::FhirXml;
     }
+    // A JSON array of objects: read as JSON so the reader says what is wrong with it
+    // (a resource is an object) rather than "unknown format".
+    if first == b'[' && body[1..].trim_ascii_start().first() == Some(&b'{') {
+        return Format::FhirJson;
+    }
     // HL7 v2 with leading damage (a binary blob, a stray header): look for a message
     // start near the beginning — `MSH` and a plausible delimiter declaration at the start
     // of a line, so a script or a note that merely quotes a message is not taken for one.
@@ -381,7 +386,44 @@ fn looks_like_ndjson(body: &[u8], path: Option<&Path>) -> bool {
         return false;
     }
     let rest = body[nl + 1..].trim_ascii_start();
-    rest.is_empty() && ext_says || rest.first() == Some(&b'{')
+    if rest.is_empty() {
+        return ext_says;
+    }
+    // More lines after a first line that is a whole object: NDJSON, even when the
+    // second line is damaged (else one bad line would cost every resource of the file).
+    rest.first() == Some(&b'{') || whole_value(first)
+}
+
+/// Whether `line` is one complete JSON object or array: its brackets, outside strings,
+/// close exactly at its end (a cheap shape check, not a parse).
+fn whole_value(line: &[u8]) -> bool {
+    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+    for (i, &c) in line.iter().enumerate() {
+        if in_str {
+            match c {
+                _ if esc => esc = false,
+                b'\\' => esc = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = match depth.checked_sub(1) {
+                    Some(d) => d,
+                    None => return false,
+                };
+                if depth == 0 {
+                    return i + 1 == line.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Severity for a file of unknown format: an error when the user named it, a note when a
@@ -450,6 +492,19 @@ mod tests {
             detect(b"# notes\n", Some(Path::new("x.hl7"))),
             Format::Unknown
         );
+        // NDJSON whose second line is damaged is still NDJSON.
+        assert_eq!(
+            detect(b"{\"resourceType\":\"Patient\"}\nnull\n{}\n", None),
+            Format::FhirNdjson
+        );
+        assert_eq!(
+            detect(b"{\"a\":\"}\\\"{\"}\nnull\n", None),
+            Format::FhirNdjson
+        );
+        // A pretty-printed object whose first line happens to end with `}` is not.
+        assert_eq!(detect(b"{\"a\":{}\n}\n", None), Format::FhirJson);
+        assert_eq!(detect(b"[\n {\"a\":1}]", None), Format::FhirJson);
+        assert_eq!(detect(b"[1, 2]", None), Format::Unknown);
         assert_eq!(detect(b"", None), Format::Unknown);
         assert_eq!(detect(b"   \n", None), Format::Unknown);
     }
