@@ -1,5 +1,5 @@
 //! The spec and profile part of the malformed corpus (`fixtures/malformed/spec-*`,
-//! `profile-*`), table-driven: each file gives its own error, located (line, or the
+//! `fixtures/malformed-profiles/profile-*`), table-driven: each file gives its own error, located (line, or the
 //! resource's index in a Bundle), and the error never quotes the faulty value. The
 //! HL7 v2 and FHIR part is `crates/ira-parse/tests/malformed_corpus.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -11,9 +11,14 @@ use ira::analyze::spec::Spec;
 use ira::analyze::target::Artifacts;
 
 fn text(name: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/malformed")
-        .join(name);
+    // Spec fixtures are in malformed/; profile ones in malformed-profiles/ (several are
+    // well-formed FHIR, so they do not belong with the damaged samples).
+    let dir = if name.starts_with("profile-") {
+        "fixtures/malformed-profiles"
+    } else {
+        "fixtures/malformed"
+    };
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 

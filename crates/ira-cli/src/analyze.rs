@@ -215,13 +215,17 @@ pub fn run(args: &AnalyzeArgs) -> Result<bool, String> {
             profiles: summary.profiles,
         },
         provenance: &provenance,
-    });
+    })
+    .with_accounts(&result.files);
     let fail_on: Option<RiskSeverity> = args
         .fail_on
         .map(RiskSeverity::from)
         .or_else(|| spec.as_ref().and_then(|s| s.thresholds.fail_on));
     let rendered = match args.format {
-        AnalyzeFormat::Text => ira_report::findings::text(&summary, &result.findings),
+        AnalyzeFormat::Text => {
+            ira_report::findings::text(&summary, &result.findings)
+                + &ira_report::findings::accounts_text(&result.files)
+        }
         AnalyzeFormat::Csv => ira_report::csv::csv(&report),
         AnalyzeFormat::Markdown => ira_report::markdown::markdown(&report),
         AnalyzeFormat::Sarif => ira_report::sarif::sarif(&report),

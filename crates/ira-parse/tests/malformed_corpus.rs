@@ -1,5 +1,6 @@
 //! The malformed corpus, table-driven: every file under `fixtures/malformed/` (HL7 v2
-//! and FHIR) read through [`read_samples`], as analysis reads it. For each file the
+//! and FHIR) and `fixtures/limits/` (well-formed files read under lowered limits) read
+//! through [`read_samples`], as analysis reads it. For each file the
 //! table lists every issue expected — code, message number, line, byte offset — and the
 //! samples read, in order, so the good messages and resources before and after each
 //! defect are checked to come through. A file missing from the table fails the test, so
@@ -173,13 +174,13 @@ const CASES: &[Case] = &[
     case("v2-unknown-escape.hl7", &[
         (V2BadEscape, Some(2), 4, Off::Find(b"\\Q\\"))], &["GOOD0001", "ESC0002", "GOOD0002"]),
     // ---- HL7 v2: limits (lowered here; the defaults are far above these files) -----------
-    limited("v2-limit-segment-length.hl7", small_lines, &[
+    limited("../limits/v2-limit-segment-length.hl7", small_lines, &[
         (V2LimitSegmentLength, Some(2), 4, Off::Find(b"OBX|1|ED"))], G12),
-    limited("v2-limit-fields.hl7", few_fields, &[
+    limited("../limits/v2-limit-fields.hl7", few_fields, &[
         (V2LimitFields, Some(2), 4, Off::Find(b"ZZZ|"))], G12),
-    limited("v2-limit-repetitions.hl7", few_reps, &[
+    limited("../limits/v2-limit-repetitions.hl7", few_reps, &[
         (V2LimitRepetitions, Some(2), 4, Off::Find(b"PID|1||ID0~"))], G12),
-    limited("v2-limit-segments.hl7", few_segments, &[
+    limited("../limits/v2-limit-segments.hl7", few_segments, &[
         (V2LimitSegments, Some(2), 53, Off::Find(b"NTE|50|"))], G12),
     // ---- FHIR JSON -------------------------------------------------------------------------
     case("fhir-invalid-syntax.json", &[
@@ -236,7 +237,7 @@ const CASES: &[Case] = &[
         // At the 100th `[`: the default depth limit.
         (FhirLimitDepth, None, 2, Off::Plus(b"[[[", 99))],
         &["Observation/d-1", "Observation/d-3"]),
-    limited("fhir-ndjson-long-line.ndjson", small_lines, &[
+    limited("../limits/fhir-ndjson-long-line.ndjson", small_lines, &[
         (FhirLimitLineLength, None, 2, Off::Find(b"{\"resourceType\":\"Observation\",\"id\":\"l-2\""))],
         &["Observation/l-1", "Observation/l-3"]),
     case("fhir-other-version.ndjson", &[
@@ -395,11 +396,14 @@ fn every_malformed_file_gives_its_issues_and_keeps_the_rest() {
     // the root test `malformed_specs.rs`).
     let mut listed: Vec<_> = CASES.iter().map(|c| c.file).collect();
     listed.sort_unstable();
-    for entry in std::fs::read_dir(corpus_dir()).unwrap() {
-        let name = entry.unwrap().file_name().into_string().unwrap();
-        let sample = name.starts_with("v2-") || name.starts_with("fhir-");
-        if sample && listed.binary_search(&name.as_str()).is_err() {
-            failures.push(format!("{name}: not in the table"));
+    for (dir, prefix) in [("", ""), ("../limits", "../limits/")] {
+        for entry in std::fs::read_dir(corpus_dir().join(dir)).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            let sample = name.starts_with("v2-") || name.starts_with("fhir-");
+            let name = format!("{prefix}{name}");
+            if sample && listed.binary_search(&name.as_str()).is_err() {
+                failures.push(format!("{name}: not in the table"));
+            }
         }
     }
     assert!(
@@ -416,18 +420,19 @@ fn every_malformed_file_gives_its_issues_and_keeps_the_rest() {
 #[test]
 fn limit_files_read_whole_under_default_limits() {
     for (file, bad) in [
-        ("v2-limit-segment-length.hl7", "LIM0001"),
-        ("v2-limit-fields.hl7", "LIM0002"),
-        ("v2-limit-repetitions.hl7", "LIM0003"),
-        ("v2-limit-segments.hl7", "LIM0004"),
+        ("../limits/v2-limit-segment-length.hl7", "LIM0001"),
+        ("../limits/v2-limit-fields.hl7", "LIM0002"),
+        ("../limits/v2-limit-repetitions.hl7", "LIM0003"),
+        ("../limits/v2-limit-segments.hl7", "LIM0004"),
     ] {
-        let (got, counts, _) = read(&corpus_dir().join(file), Limits::default());
+        let path = corpus_dir().join("../limits").join(file);
+        let (got, counts, _) = read(&path, Limits::default());
         assert_eq!(got.read, ["GOOD0001", bad, "GOOD0002"], "{file}");
         assert!(got.issues.is_empty(), "{file}: {:?}", got.issues);
         assert_eq!(counts.skipped, 0);
     }
     let (got, _, _) = read(
-        &corpus_dir().join("fhir-ndjson-long-line.ndjson"),
+        &corpus_dir().join("../limits/fhir-ndjson-long-line.ndjson"),
         Limits::default(),
     );
     assert_eq!(got.read.len(), 3);

@@ -10,6 +10,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use ira_analyze::account::FileAccount;
 use ira_analyze::rules::Finding;
 use ira_analyze::spec::{Date, Spec};
 
@@ -160,6 +161,20 @@ pub struct Report {
     pub readiness: Readiness,
     /// Sorted by rule, scope, source, target, detail.
     pub risks: Vec<RiskItem>,
+    /// The reconciliation of every input file (legacy, then target, in file order):
+    /// samples found = analysed + rejected, rejections by issue code. Set with
+    /// [`Report::with_accounts`]; left out of the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<FileAccount>,
+}
+
+impl Report {
+    /// The report with the per-file reconciliation of the analysis
+    /// (`ira_analyze::analysis::Analysis::files`).
+    pub fn with_accounts(mut self, accounts: &[FileAccount]) -> Self {
+        self.accounts = accounts.to_vec();
+        self
+    }
 }
 
 /// The tool that wrote the report.
@@ -232,6 +247,7 @@ pub fn build(input: ReportInput<'_>) -> Report {
         },
         readiness,
         risks,
+        accounts: Vec::new(),
     }
 }
 
