@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use ira::analyze::account::{FileAccount, Side, UNATTRIBUTED};
+use ira::analyze::account::{FileAccount, Role, UNATTRIBUTED};
 use ira::analyze::analysis::{AnalysisInput, analyze};
 use ira::analyze::map::Map;
 use ira::analyze::target::Artifacts;
@@ -82,8 +82,8 @@ fn every_file_of_the_malformed_corpus_reconciles() {
     // The corpus as legacy and as target: both sides are accounted for.
     let all = accounts(&d, Some(&d), &input::read_file, ReadOptions::default());
     assert_eq!(all.len(), 2 * d.table.len());
-    assert!(all[..d.table.len()].iter().all(|a| a.side == Side::Legacy));
-    assert!(all[d.table.len()..].iter().all(|a| a.side == Side::Target));
+    assert!(all[..d.table.len()].iter().all(|a| a.role == Role::Legacy));
+    assert!(all[d.table.len()..].iter().all(|a| a.role == Role::Target));
     let mut rejected = 0;
     for a in &all {
         assert!(a.reconciles(), "{a:?}");
@@ -226,6 +226,19 @@ fn the_json_report_and_the_text_summary_carry_the_reconciliation() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let accounts = json["accounts"].as_array().unwrap();
     assert!(accounts.len() >= 60, "{}", accounts.len());
+    // Each entry has exactly the keys docs/report.schema.json declares.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let items = &schema["properties"]["accounts"]["items"];
+    let mut declared: Vec<&str> = items["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    declared.sort_unstable();
     for a in accounts {
         let n = |k: &str| a[k].as_u64().unwrap();
         assert_eq!(n("found"), n("analysed") + n("rejected"), "{a}");
@@ -236,7 +249,10 @@ fn the_json_report_and_the_text_summary_carry_the_reconciliation() {
             .map(|v| v.as_u64().unwrap())
             .sum();
         assert_eq!(by, n("rejected"), "{a}");
-        assert_eq!(a["side"], "legacy");
+        assert_eq!(a["role"], "legacy");
+        let mut keys: Vec<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, declared);
     }
     let out = run(&["analyze", "--legacy", "fixtures/malformed"]);
     let text = String::from_utf8(out.stdout).unwrap();

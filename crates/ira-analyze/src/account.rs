@@ -17,7 +17,7 @@ use ira_parse::{Format, Issue, IssueCode, Severity};
 /// Which side of the interface a file belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Side {
+pub enum Role {
     Legacy,
     Target,
 }
@@ -34,7 +34,8 @@ pub struct FileAccount {
     pub file: u32,
     /// The path as the run named it.
     pub path: String,
-    pub side: Side,
+    /// Legacy or target.
+    pub role: Role,
     /// The format detected (`unknown` when the file was not read).
     pub format: Format,
     /// Messages or resources found in the file.
@@ -52,11 +53,11 @@ pub struct FileAccount {
 
 impl FileAccount {
     /// The account of a file that could not be read.
-    pub fn unreadable(file: &SourceFile, side: Side, issue: &Issue) -> Self {
+    pub fn unreadable(file: &SourceFile, role: Role, issue: &Issue) -> Self {
         Self {
             file: file.id.0,
             path: file.path.display().to_string(),
-            side,
+            role,
             format: Format::Unknown,
             found: 0,
             analysed: 0,
@@ -124,7 +125,7 @@ impl<'s> Accountant<'s> {
     pub fn finish(
         self,
         file: &SourceFile,
-        side: Side,
+        role: Role,
         format: Format,
         counts: Counts,
     ) -> FileAccount {
@@ -143,7 +144,7 @@ impl<'s> Accountant<'s> {
         FileAccount {
             file: file.id.0,
             path: file.path.display().to_string(),
-            side,
+            role,
             format: if self.unreadable.is_some() {
                 Format::Unknown
             } else {

@@ -13,7 +13,7 @@ use ira_parse::document::{ReadOptions, SampleSink, read_samples};
 use ira_parse::input::{Discovery, SourceFile, detect};
 use ira_parse::model::Sample;
 
-use crate::account::{Accountant, FileAccount, Side};
+use crate::account::{Accountant, FileAccount, Role};
 use crate::map::Map;
 use crate::profile::{FileProfiler, Profile};
 use crate::rules::{AnalysisContext, Finding, RuleEnv, SampleRuleRun, Tally, context_rules};
@@ -53,7 +53,7 @@ pub struct Analysis {
 /// Reads one file into `sink` through an [`Accountant`] and returns its account.
 fn read_accounted<L>(
     file: &SourceFile,
-    side: Side,
+    role: Role,
     load: &L,
     options: ReadOptions<'_>,
     sink: &mut dyn SampleSink,
@@ -66,9 +66,9 @@ where
             let format = detect(&bytes, Some(&file.path));
             let mut acct = Accountant::new(sink);
             let counts = read_samples(file, format, &bytes, options, &mut acct);
-            acct.finish(file, side, format, counts)
+            acct.finish(file, role, format, counts)
         }
-        Err(issue) => FileAccount::unreadable(file, side, &issue),
+        Err(issue) => FileAccount::unreadable(file, role, &issue),
     }
 }
 
@@ -132,7 +132,7 @@ where
                 profiler: FileProfiler::new(file.path.display().to_string()),
                 rules: SampleRuleRun::new(&env),
             };
-            let account = read_accounted(file, Side::Legacy, load, options, &mut sink);
+            let account = read_accounted(file, Role::Legacy, load, options, &mut sink);
             (sink.profiler.finish(), sink.rules.finish(), vec![account])
         })
         .reduce(
@@ -159,7 +159,7 @@ where
         for file in d.table.files() {
             files.push(read_accounted(
                 file,
-                Side::Target,
+                Role::Target,
                 load,
                 options,
                 &mut target,
