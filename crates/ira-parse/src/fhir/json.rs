@@ -105,9 +105,16 @@ pub struct NdjsonReader<'a> {
 impl<'a> NdjsonReader<'a> {
     /// A reader over `bytes`, the content of file `file`.
     pub fn new(bytes: &'a [u8], file: FileId) -> Self {
+        Self::with_limits(bytes, file, &Limits::default())
+    }
+
+    /// A reader under explicit [`Limits`] (line length, nesting depth).
+    pub fn with_limits(bytes: &'a [u8], file: FileId, limits: &Limits) -> Self {
+        let mut builder = Builder::new(bytes, file);
+        builder.limits = *limits;
         Self {
             lines: NdjsonLines::new(bytes),
-            builder: Builder::new(bytes, file),
+            builder,
         }
     }
 }
