@@ -432,7 +432,10 @@ impl<'a> Reader<'a> {
     }
 
     /// Checks a long segment (cold path) against the per-segment limits; the first
-    /// breach, as an issue of message `number`.
+    /// breach, as an issue of message `number`. Kept out of line so the segment loop
+    /// stays small.
+    #[cold]
+    #[inline(never)]
     fn long_segment_issue(
         &self,
         content: &[u8],
@@ -476,6 +479,17 @@ impl<'a> Reader<'a> {
         None
     }
 
+    #[cold]
+    #[inline(never)]
+    fn too_many_segments(&self, number: u32, offset: usize, line: u32) -> Issue {
+        let loc = self.loc(Some(number), offset, line);
+        let detail = format!(
+            "more than {} segments in the message; message skipped",
+            self.limits.max_segments_per_message
+        );
+        Issue::new(IssueCode::V2LimitSegments, loc, detail)
+    }
+
     /// Reads the message whose MSH line starts at `self.pos`.
     fn read_message(&mut self) -> Message<'a> {
         let bytes = self.bytes;
@@ -500,6 +514,7 @@ impl<'a> Reader<'a> {
             limit = self.long_segment_issue(header, delims, number, start, first_line);
         }
         let max_segments = self.limits.max_segments_per_message as usize;
+        let long_segment = self.long_segment;
         self.pos = l.next;
         self.line += l.breaks;
         let (mut p, mut ln) = (self.pos, self.line);
@@ -524,7 +539,7 @@ impl<'a> Reader<'a> {
             if is_boundary(content) || (usable && !segment_like(content, fs)) {
                 break Boundary::Other;
             }
-            if content.len() >= self.long_segment && limit.is_none() {
+            if content.len() >= long_segment && limit.is_none() {
                 limit = self.long_segment_issue(content, delims, number, l.start, ln);
             }
             if segs.len() < max_segments {
@@ -535,10 +550,7 @@ impl<'a> Reader<'a> {
                 });
             } else if limit.is_none() {
                 // The remaining segments are consumed with the message, not indexed.
-                let loc = self.loc(Some(number), l.start, ln);
-                let detail =
-                    format!("more than {max_segments} segments in the message; message skipped");
-                limit = Some(Issue::new(IssueCode::V2LimitSegments, loc, detail));
+                limit = Some(self.too_many_segments(number, l.start, ln));
             }
             p = l.next;
             ln += l.breaks;
