@@ -437,7 +437,8 @@ impl Analyzer {
                 provenance: &provenance,
             },
             &extras,
-        );
+        )
+        .with_accounts(&analysis.files);
         if let Some((b, path, sha)) = &baseline {
             baseline::apply(&mut report, b, path, sha);
         }
@@ -600,7 +601,7 @@ impl RiskReport {
                 values: Some(&self.values),
                 baseline,
             },
-        )
+        ) + &ira_report::findings::accounts_text(&self.analysis.files)
     }
 }
 

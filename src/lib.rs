@@ -56,6 +56,7 @@ pub fn overview(
     let checker = conform::FhirboltConformance;
     let options = parse::document::ReadOptions {
         conformance: if conformance { Some(&checker) } else { None },
+        ..parse::document::ReadOptions::default()
     };
     Ok(analyze::overview::overview(
         &discovery,

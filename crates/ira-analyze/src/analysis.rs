@@ -13,6 +13,7 @@ use ira_parse::document::{ReadOptions, SampleSink, read_samples};
 use ira_parse::input::{Discovery, SourceFile, detect};
 use ira_parse::model::Sample;
 
+use crate::account::{Accountant, FileAccount, Role};
 use crate::map::Map;
 use crate::profile::{FileProfiler, Profile};
 use crate::rules::{AnalysisContext, Finding, RuleEnv, SampleRuleRun, Tally, context_rules};
@@ -45,6 +46,30 @@ pub struct Analysis {
     pub target_usage: TargetUsage,
     /// What the target v2 samples populate (empty when none were given).
     pub target_v2: V2Requirements,
+    /// Per input file, legacy then target in file-id order: found = analysed + rejected.
+    pub files: Vec<FileAccount>,
+}
+
+/// Reads one file into `sink` through an [`Accountant`] and returns its account.
+fn read_accounted<L>(
+    file: &SourceFile,
+    role: Role,
+    load: &L,
+    options: ReadOptions<'_>,
+    sink: &mut dyn SampleSink,
+) -> FileAccount
+where
+    L: Fn(&SourceFile) -> Result<Vec<u8>, Issue>,
+{
+    match load(file) {
+        Ok(bytes) => {
+            let format = detect(&bytes, Some(&file.path));
+            let mut acct = Accountant::new(sink);
+            let counts = read_samples(file, format, &bytes, options, &mut acct);
+            acct.finish(file, role, format, counts)
+        }
+        Err(issue) => FileAccount::unreadable(file, role, &issue),
+    }
 }
 
 /// One pass over a legacy file: the profile and the per-sample rules.
@@ -97,7 +122,7 @@ where
 {
     // Sample rules see the map in force, project overrides included.
     let env = RuleEnv::new(input.map);
-    let (legacy, legacy_tally) = input
+    let (legacy, legacy_tally, mut files) = input
         .legacy
         .table
         .files()
@@ -107,20 +132,20 @@ where
                 profiler: FileProfiler::new(file.path.display().to_string()),
                 rules: SampleRuleRun::new(&env),
             };
-            if let Ok(bytes) = load(file) {
-                let format = detect(&bytes, Some(&file.path));
-                read_samples(file, format, &bytes, options, &mut sink);
-            }
-            (sink.profiler.finish(), sink.rules.finish())
+            let account = read_accounted(file, Role::Legacy, load, options, &mut sink);
+            (sink.profiler.finish(), sink.rules.finish(), vec![account])
         })
         .reduce(
-            || (Profile::default(), Tally::default()),
-            |(mut p, mut t), (p2, t2)| {
+            || (Profile::default(), Tally::default(), Vec::new()),
+            |(mut p, mut t, mut f), (p2, t2, f2)| {
                 p.merge(p2);
                 t.merge(t2);
-                (p, t)
+                f.extend(f2);
+                (p, t, f)
             },
         );
+    // Reduction keeps file order; sorting makes it explicit.
+    files.sort_by_key(|a| a.file);
 
     // Target samples are few; read them in order (their sinks are not mergeable). File
     // rules (references, duplicates) see one file at a time.
@@ -132,10 +157,13 @@ where
     let mut target_tally = Tally::default();
     if let Some(d) = input.target {
         for file in d.table.files() {
-            if let Ok(bytes) = load(file) {
-                let format = detect(&bytes, Some(&file.path));
-                read_samples(file, format, &bytes, options, &mut target);
-            }
+            files.push(read_accounted(
+                file,
+                Role::Target,
+                load,
+                options,
+                &mut target,
+            ));
             let done = std::mem::replace(&mut target.rules, SampleRuleRun::new(&env));
             target_tally.merge(done.finish());
         }
@@ -172,5 +200,6 @@ where
         legacy,
         target_usage: target.usage,
         target_v2: target.v2,
+        files,
     }
 }

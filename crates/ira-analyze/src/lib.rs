@@ -13,6 +13,7 @@
 //! - [`spec`]: the interface spec `ira.toml`;
 //! - [`rules`]: the gap-rule catalogue.
 
+pub mod account;
 pub mod analysis;
 mod fasthash;
 pub mod map;

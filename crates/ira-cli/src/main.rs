@@ -144,6 +144,7 @@ fn run_parse(args: &ParseArgs) -> Result<(), String> {
         } else {
             Some(&conformance)
         },
+        ..ReadOptions::default()
     };
     let ov = overview::overview(&discovery, input::read_file, options);
     let rendered = match args.format {

@@ -7,7 +7,9 @@ use serde::Serialize;
 use crate::fhir::{self, Conformance};
 use crate::hl7;
 use crate::input::{Format, SourceFile};
-use crate::issue::{Issue, Severity};
+use crate::issue::{Issue, IssueCode, Severity};
+use crate::limits::Limits;
+use crate::location::Location;
 use crate::model::Sample;
 
 /// Receives what a reader found, in file order.
@@ -42,12 +44,15 @@ impl Counts {
 pub struct ReadOptions<'c> {
     /// Base-R4 conformance check for FHIR resources (`None`: skipped).
     pub conformance: Option<&'c dyn Conformance>,
+    /// Limits on input that would exhaust memory or time (see [`Limits`]).
+    pub limits: Limits,
 }
 
 impl std::fmt::Debug for ReadOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReadOptions")
             .field("conformance", &self.conformance.is_some())
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -60,9 +65,20 @@ pub fn read_samples(
     options: ReadOptions<'_>,
     sink: &mut dyn SampleSink,
 ) -> Counts {
+    let limits = &options.limits;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        let detail = format!(
+            "file of {} bytes, over the limit of {} bytes; not read",
+            bytes.len(),
+            limits.max_file_bytes
+        );
+        let loc = Location::new(file.id, None, 0, 1);
+        sink.issue(&Issue::new(IssueCode::InputTooLarge, loc, detail));
+        return Counts::default();
+    }
     match format {
         Format::Hl7v2 => {
-            let mut reader = hl7::read(bytes, file.id);
+            let mut reader = hl7::read_with(bytes, file.id, limits);
             while let Some(message) = reader.next() {
                 for issue in reader.take_issues() {
                     sink.issue(&issue);
@@ -87,9 +103,9 @@ pub fn read_samples(
         }
         Format::FhirJson | Format::FhirNdjson | Format::FhirXml => {
             let parsed = match format {
-                Format::FhirJson => fhir::read_json(bytes, file.id),
-                Format::FhirNdjson => fhir::read_ndjson(bytes, file.id),
-                _ => fhir::read_xml(bytes, file.id),
+                Format::FhirJson => fhir::read_json_with(bytes, file.id, limits),
+                Format::FhirNdjson => fhir::read_ndjson_with(bytes, file.id, limits),
+                _ => fhir::read_xml_with(bytes, file.id, limits),
             };
             let mut extra_damaged = 0;
             let mut own: Vec<Issue> = Vec::new();

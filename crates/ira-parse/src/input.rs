@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::issue::{Issue, IssueCode, Severity};
+use crate::limits::Limits;
 use crate::location::{FileId, Location};
 
 /// The format of an input file, detected by content.
@@ -135,8 +136,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, InputError> {
         if meta.is_dir() {
             let mut seen = HashSet::new();
             walk_dir(p, &mut seen, &mut found, &mut problems);
-        } else {
+        } else if meta.is_file() {
             found.push((p.clone(), false));
+        } else {
+            // Never opened: opening a fifo would block until a writer comes.
+            problems.push(not_regular(p));
         }
     }
     // Sort for stable ids; a file named by the user and also found by a walk is kept once,
@@ -173,9 +177,13 @@ fn walk_dir(
         }
     };
     if !seen.insert(canon) {
-        problems.push(unreadable(
-            dir,
-            "directory already walked (symbolic link loop); not followed again",
+        problems.push(Issue::new(
+            IssueCode::InputSymlinkLoop,
+            Location::default(),
+            format!(
+                "{}: directory already walked (symbolic link loop); not followed again",
+                dir.display()
+            ),
         ));
         return;
     }
@@ -206,10 +214,7 @@ fn walk_dir(
         match std::fs::metadata(&child) {
             Ok(m) if m.is_dir() => walk_dir(&child, seen, found, problems),
             Ok(m) if m.is_file() => found.push((child, true)),
-            Ok(_) => problems.push(unreadable(
-                &child,
-                "not a regular file (fifo, socket or device); skipped",
-            )),
+            Ok(_) => problems.push(not_regular(&child)),
             Err(e) => problems.push(unreadable(&child, &e.to_string())),
         }
     }
@@ -223,15 +228,75 @@ fn unreadable(path: &Path, why: &str) -> Issue {
     )
 }
 
-/// Reads a whole file. An error becomes an `input-unreadable` issue located in the file.
+fn not_regular(path: &Path) -> Issue {
+    Issue::new(
+        IssueCode::InputNotRegularFile,
+        Location::default(),
+        format!(
+            "{}: not a regular file (fifo, socket or device); not opened",
+            path.display()
+        ),
+    )
+}
+
+/// Reads a whole file under the default [`Limits`]. An error becomes an issue located
+/// in the file: `input-unreadable`, `input-not-regular-file`, `input-too-large` (checked
+/// before any byte is loaded) or `input-changed-while-read`.
 pub fn read_file(file: &SourceFile) -> Result<Vec<u8>, Issue> {
-    std::fs::read(&file.path).map_err(|e| {
-        Issue::new(
-            IssueCode::InputUnreadable,
-            Location::new(file.id, None, 0, 0),
-            format!("cannot read: {e}"),
-        )
-    })
+    read_file_with(file, &Limits::default())
+}
+
+/// [`read_file`] under explicit [`Limits`] (`max_file_bytes`).
+pub fn read_file_with(file: &SourceFile, limits: &Limits) -> Result<Vec<u8>, Issue> {
+    read_observed(file, limits, &mut || {})
+}
+
+/// Reads a file, calling `mid` between the read and the second look at its metadata
+/// (a seam for the test of a file that changes while read).
+fn read_observed(
+    file: &SourceFile,
+    limits: &Limits,
+    mid: &mut dyn FnMut(),
+) -> Result<Vec<u8>, Issue> {
+    let fail = |code: IssueCode, detail: String| {
+        Err(Issue::new(code, Location::new(file.id, None, 0, 0), detail))
+    };
+    let before = match std::fs::metadata(&file.path) {
+        Ok(m) => m,
+        Err(e) => return fail(IssueCode::InputUnreadable, format!("cannot read: {e}")),
+    };
+    if !before.is_file() {
+        let detail = "not a regular file (fifo, socket or device); not opened".to_owned();
+        return fail(IssueCode::InputNotRegularFile, detail);
+    }
+    if before.len() > limits.max_file_bytes {
+        let detail = format!(
+            "file of {} bytes, over the limit of {} bytes; not read",
+            before.len(),
+            limits.max_file_bytes
+        );
+        return fail(IssueCode::InputTooLarge, detail);
+    }
+    let bytes = match std::fs::read(&file.path) {
+        Ok(b) => b,
+        Err(e) => return fail(IssueCode::InputUnreadable, format!("cannot read: {e}")),
+    };
+    mid();
+    let changed = match std::fs::metadata(&file.path) {
+        Ok(after) => {
+            after.len() != before.len()
+                || bytes.len() as u64 != before.len()
+                || after.modified().ok() != before.modified().ok()
+        }
+        Err(_) => true,
+    };
+    if changed {
+        let detail = "size or modification time changed while the file was read; not used \
+                      (copy the file and analyse the copy)"
+            .to_owned();
+        return fail(IssueCode::InputChangedWhileRead, detail);
+    }
+    Ok(bytes)
 }
 
 /// Detects the format of `bytes` by content; `path` only breaks ties.
@@ -255,6 +320,11 @@ pub fn detect(bytes: &[u8], path: Option<&Path>) -> Format {
     }
     if first == b'<' {
         return Format::FhirXml;
+    }
+    // A JSON array of objects: read as JSON so the reader says what is wrong with it
+    // (a resource is an object) rather than "unknown format".
+    if first == b'[' && body[1..].trim_ascii_start().first() == Some(&b'{') {
+        return Format::FhirJson;
     }
     // HL7 v2 with leading damage (a binary blob, a stray header): look for a message
     // start near the beginning — `MSH` and a plausible delimiter declaration at the start
@@ -316,7 +386,44 @@ fn looks_like_ndjson(body: &[u8], path: Option<&Path>) -> bool {
         return false;
     }
     let rest = body[nl + 1..].trim_ascii_start();
-    rest.is_empty() && ext_says || rest.first() == Some(&b'{')
+    if rest.is_empty() {
+        return ext_says;
+    }
+    // More lines after a first line that is a whole object: NDJSON, even when the
+    // second line is damaged (else one bad line would cost every resource of the file).
+    rest.first() == Some(&b'{') || whole_value(first)
+}
+
+/// Whether `line` is one complete JSON object or array: its brackets, outside strings,
+/// close exactly at its end (a cheap shape check, not a parse).
+fn whole_value(line: &[u8]) -> bool {
+    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+    for (i, &c) in line.iter().enumerate() {
+        if in_str {
+            match c {
+                _ if esc => esc = false,
+                b'\\' => esc = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = match depth.checked_sub(1) {
+                    Some(d) => d,
+                    None => return false,
+                };
+                if depth == 0 {
+                    return i + 1 == line.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Severity for a file of unknown format: an error when the user named it, a note when a
@@ -385,6 +492,19 @@ mod tests {
             detect(b"# notes\n", Some(Path::new("x.hl7"))),
             Format::Unknown
         );
+        // NDJSON whose second line is damaged is still NDJSON.
+        assert_eq!(
+            detect(b"{\"resourceType\":\"Patient\"}\nnull\n{}\n", None),
+            Format::FhirNdjson
+        );
+        assert_eq!(
+            detect(b"{\"a\":\"}\\\"{\"}\nnull\n", None),
+            Format::FhirNdjson
+        );
+        // A pretty-printed object whose first line happens to end with `}` is not.
+        assert_eq!(detect(b"{\"a\":{}\n}\n", None), Format::FhirJson);
+        assert_eq!(detect(b"[\n {\"a\":1}]", None), Format::FhirJson);
+        assert_eq!(detect(b"[1, 2]", None), Format::Unknown);
         assert_eq!(detect(b"", None), Format::Unknown);
         assert_eq!(detect(b"   \n", None), Format::Unknown);
     }
@@ -433,8 +553,121 @@ mod tests {
         let d = discover(std::slice::from_ref(&dir)).unwrap();
         assert_eq!(d.table.len(), 1);
         assert_eq!(d.problems.len(), 1);
-        assert_eq!(d.problems[0].code, IssueCode::InputUnreadable);
+        assert_eq!(d.problems[0].code, IssueCode::InputSymlinkLoop);
         assert!(d.problems[0].detail.contains("loop"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ira-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn discover_reports_file_symlink_loops_and_dangling_links() {
+        // a -> b -> a: metadata fails with "too many levels of symbolic links"; a link to
+        // a file that vanished fails with "not found". Both reported, the rest read.
+        let dir = temp_dir("fileloop");
+        std::fs::write(dir.join("good.hl7"), b"MSH|").unwrap();
+        std::os::unix::fs::symlink(dir.join("b"), dir.join("a")).unwrap();
+        std::os::unix::fs::symlink(dir.join("a"), dir.join("b")).unwrap();
+        std::os::unix::fs::symlink(dir.join("gone.hl7"), dir.join("dangling.hl7")).unwrap();
+        let d = discover(std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(d.table.len(), 1);
+        let mut got: Vec<_> = d
+            .problems
+            .iter()
+            .map(|p| (p.code, p.detail.split(':').next().unwrap().to_owned()))
+            .collect();
+        got.sort();
+        let p = |n: &str| dir.join(n).display().to_string();
+        assert_eq!(
+            got,
+            [
+                (IssueCode::InputUnreadable, p("a")),
+                (IssueCode::InputUnreadable, p("b")),
+                (IssueCode::InputUnreadable, p("dangling.hl7")),
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_are_reported_and_never_opened() {
+        let dir = temp_dir("fifo");
+        std::fs::write(dir.join("good.hl7"), b"MSH|").unwrap();
+        let fifo = dir.join("pipe.hl7");
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("mkfifo not available; fifo case not run");
+            return;
+        }
+        // Walked: reported, not in the table. Opening it would block this test forever.
+        let d = discover(std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(d.table.len(), 1);
+        assert_eq!(d.problems.len(), 1);
+        assert_eq!(d.problems[0].code, IssueCode::InputNotRegularFile);
+        // Named on the command line: the same.
+        let d = discover(&[fifo.clone(), dir.join("good.hl7")]).unwrap();
+        assert_eq!(d.table.len(), 1);
+        assert_eq!(d.problems[0].code, IssueCode::InputNotRegularFile);
+        // Read directly (a file table built elsewhere): refused before opening.
+        let f = SourceFile {
+            id: FileId(3),
+            path: fifo,
+            walked: false,
+        };
+        let e = read_file(&f).unwrap_err();
+        assert_eq!(e.code, IssueCode::InputNotRegularFile);
+        assert_eq!(e.location.file, FileId(3));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn read_file_refuses_too_large_vanished_and_changed_files() {
+        let dir = temp_dir("readfile");
+        let path = dir.join("m.hl7");
+        std::fs::write(&path, b"MSH|^~\\&|A\r").unwrap();
+        let f = SourceFile {
+            id: FileId(2),
+            path: path.clone(),
+            walked: false,
+        };
+        assert_eq!(read_file(&f).unwrap().len(), 11);
+        let small = Limits {
+            max_file_bytes: 10,
+            ..Limits::default()
+        };
+        let e = read_file_with(&f, &small).unwrap_err();
+        assert_eq!(e.code, IssueCode::InputTooLarge);
+        assert_eq!(e.location.file, FileId(2));
+        assert!(e.detail.contains("11 bytes"), "{}", e.detail);
+
+        // Appended to while read (the seam runs between the read and the second look).
+        let e = read_observed(&f, &Limits::default(), &mut || {
+            use std::io::Write as _;
+            let mut w = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            w.write_all(b"PID|1\r").unwrap();
+        })
+        .unwrap_err();
+        assert_eq!(e.code, IssueCode::InputChangedWhileRead);
+        assert_eq!(e.location.file, FileId(2));
+
+        // Vanished between discovery and reading (stands in for an unreadable file: the
+        // tests run as root, so permissions do not bite).
+        std::fs::remove_file(&path).unwrap();
+        let e = read_file(&f).unwrap_err();
+        assert_eq!(e.code, IssueCode::InputUnreadable);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -55,6 +55,16 @@ issue_codes! {
     InputUnknownFormat = "input-unknown-format", Error;
     /// The file is empty (or only whitespace).
     InputEmpty = "input-empty", Warning;
+    /// The file is larger than `Limits::max_file_bytes`; it was not read.
+    InputTooLarge = "input-too-large", Error;
+    /// The file's size or modification time changed while it was read; it was not used
+    /// (what was read may mix two versions of the file).
+    InputChangedWhileRead = "input-changed-while-read", Error;
+    /// A directory walk met a symbolic link back to a directory already being walked.
+    InputSymlinkLoop = "input-symlink-loop", Warning;
+    /// A path that is not a regular file or directory (fifo, socket, device): never
+    /// opened, so a reader cannot block on it.
+    InputNotRegularFile = "input-not-regular-file", Error;
 
     // ---- HL7 v2: framing --------------------------------------------------------------
     /// Bytes that do not belong to any message (before the first MSH, between messages).
@@ -94,6 +104,16 @@ issue_codes! {
     V2UnknownCharset = "v2-unknown-charset", Warning;
     /// Bytes that are not valid in the declared (or default) character set.
     V2InvalidEncoding = "v2-invalid-encoding", Warning;
+    /// A segment longer than `Limits::max_line_bytes`; the message is skipped.
+    V2LimitSegmentLength = "v2-limit-segment-length", Error;
+    /// A message with more segments than `Limits::max_segments_per_message`; skipped.
+    V2LimitSegments = "v2-limit-segments", Error;
+    /// A segment with more fields than `Limits::max_fields_per_segment`; the message
+    /// is skipped.
+    V2LimitFields = "v2-limit-fields", Error;
+    /// A field with more repetitions than `Limits::max_repetitions_per_field`; the
+    /// message is skipped.
+    V2LimitRepetitions = "v2-limit-repetitions", Error;
 
     // ---- FHIR ---------------------------------------------------------------------------
     /// The JSON is not well-formed (syntax error, truncated).
@@ -114,6 +134,11 @@ issue_codes! {
     FhirSchema = "fhir-schema", Warning;
     /// An NDJSON line is not a single JSON object.
     FhirBadNdjsonLine = "fhir-bad-ndjson-line", Error;
+    /// JSON or XML nested deeper than `Limits::max_json_depth`; the resource (or NDJSON
+    /// line) is skipped.
+    FhirLimitDepth = "fhir-limit-depth", Error;
+    /// An NDJSON line longer than `Limits::max_line_bytes`; skipped.
+    FhirLimitLineLength = "fhir-limit-line-length", Error;
 }
 
 impl Serialize for IssueCode {

@@ -15,9 +15,11 @@ pub mod fhir;
 pub mod hl7;
 pub mod input;
 pub mod issue;
+pub mod limits;
 pub mod location;
 pub mod model;
 
 pub use input::{Format, InputError};
 pub use issue::{Issue, IssueCode, Severity};
+pub use limits::Limits;
 pub use location::{FileId, Location};

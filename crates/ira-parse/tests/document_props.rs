@@ -5,10 +5,11 @@
 
 use std::path::PathBuf;
 
+use ira_parse::document::Counts;
 use ira_parse::document::{ReadOptions, SampleSink, read_samples};
 use ira_parse::input::{Format, SourceFile, detect};
 use ira_parse::model::Sample;
-use ira_parse::{FileId, Issue};
+use ira_parse::{FileId, Issue, IssueCode, Limits, Severity};
 use proptest::prelude::*;
 
 struct Walker {
@@ -117,4 +118,88 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
                 .prop_map(|m| { serde_json::Value::Object(m.into_iter().collect()) }),
         ]
     })
+}
+
+/// Reads `bytes` as `format` under `limits`: samples read, issues, counts.
+fn read_limited(bytes: &[u8], format: Format, limits: Limits) -> (Walker, Vec<Issue>, Counts) {
+    struct Keep(Walker, Vec<Issue>);
+    impl SampleSink for Keep {
+        fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
+            self.0.sample(sample, issues);
+        }
+        fn issue(&mut self, issue: &Issue) {
+            self.0.issue(issue);
+            self.1.push(issue.clone());
+        }
+    }
+    let file = SourceFile {
+        id: FileId(0),
+        path: PathBuf::from("prop.bin"),
+        walked: false,
+    };
+    let walker = Walker {
+        len: bytes.len() as u64,
+        samples: 0,
+        items: 0,
+        issues: 0,
+    };
+    let mut k = Keep(walker, Vec::new());
+    let options = ReadOptions {
+        limits,
+        ..ReadOptions::default()
+    };
+    let counts = read_samples(&file, format, bytes, options, &mut k);
+    (k.0, k.1, counts)
+}
+
+fn arb_limits() -> impl Strategy<Value = Limits> {
+    (
+        1u64..4096,
+        1usize..256,
+        1u32..12,
+        1u32..40,
+        1u32..12,
+        1u32..12,
+    )
+        .prop_map(|(file, line, segs, fields, reps, depth)| Limits {
+            max_file_bytes: file,
+            max_line_bytes: line,
+            max_segments_per_message: segs,
+            max_fields_per_segment: fields,
+            max_repetitions_per_field: reps,
+            max_json_depth: depth,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Under any limits, however small: no panic, everything found is read or skipped,
+    /// and every skipped v2 message carries an error saying why.
+    #[test]
+    fn tiny_limits_never_panic_and_lose_nothing(
+        body in "(MSH\\|\\^~\\\\&\\|[A-Z|^~&0-9 ]{0,60}\r){1,3}([A-Z]{3}\\|[A-Za-z0-9|^~& .]{0,120}\r){0,12}",
+        json in arb_json(),
+        limits in arb_limits(),
+    ) {
+        let bytes = body.as_bytes();
+        let (w, loose, counts) = read_limited(bytes, Format::Hl7v2, limits);
+        prop_assert_eq!(counts.found, w.samples as u32 + counts.skipped);
+        if bytes.len() as u64 > limits.max_file_bytes {
+            prop_assert_eq!(loose.len(), 1);
+            prop_assert_eq!(loose[0].code, IssueCode::InputTooLarge);
+        } else {
+            let skipped_with_reason: std::collections::BTreeSet<u32> = loose
+                .iter()
+                .filter(|i| i.severity == Severity::Error)
+                .filter_map(|i| i.location.message)
+                .collect();
+            prop_assert_eq!(skipped_with_reason.len() as u32, counts.skipped);
+        }
+        let text = serde_json::json!({"resourceType": "Patient", "extra": json}).to_string();
+        for f in [Format::FhirJson, Format::FhirNdjson, Format::FhirXml] {
+            let (w, _, counts) = read_limited(text.as_bytes(), f, limits);
+            prop_assert_eq!(counts.found, w.samples as u32 + counts.skipped);
+        }
+    }
 }

@@ -126,6 +126,6 @@ fn deep_nesting_does_not_overflow() {
         "</contact>".repeat(100_000)
     );
     let f = read_xml(deep_xml.as_bytes(), FileId(0));
-    assert_eq!(f.issues[0].code, ira_parse::IssueCode::FhirInvalidXml);
+    assert_eq!(f.issues[0].code, ira_parse::IssueCode::FhirLimitDepth);
     read_all(deep_xml.as_bytes());
 }

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use ira_analyze::account::FileAccount;
 use ira_analyze::rules::{Finding, RiskSeverity};
 
 use crate::baseline::BaselineDiff;
@@ -199,4 +200,46 @@ pub fn text_with(summary: &Summary, findings: &[Finding], options: TextOptions<'
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// The reconciliation for a person: totals (found = analysed + rejected), then only the
+/// files that lost something — rejected samples by issue code, or unreadable — so a
+/// clean run of thousands of files stays one line.
+pub fn accounts_text(accounts: &[FileAccount]) -> String {
+    let mut out = String::new();
+    if accounts.is_empty() {
+        return out;
+    }
+    let sum = |f: fn(&FileAccount) -> u32| accounts.iter().map(|a| u64::from(f(a))).sum::<u64>();
+    let unreadable = accounts.iter().filter(|a| a.unreadable.is_some()).count();
+    let _ = writeln!(
+        out,
+        "\nReconciliation: {} file(s), {} sample(s) found = {} analysed + {} rejected; {} file(s) unreadable",
+        accounts.len(),
+        sum(|a| a.found),
+        sum(|a| a.analysed),
+        sum(|a| a.rejected),
+        unreadable
+    );
+    for a in accounts {
+        if let Some(code) = a.unreadable {
+            let _ = writeln!(out, "  {}: not read ({code})", a.path);
+        } else if a.rejected > 0 {
+            let by: Vec<String> = a
+                .rejected_by
+                .iter()
+                .map(|(code, n)| format!("{code} {n}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {}: {} found = {} analysed + {} rejected ({})",
+                a.path,
+                a.found,
+                a.analysed,
+                a.rejected,
+                by.join(", ")
+            );
+        }
+    }
+    out
 }

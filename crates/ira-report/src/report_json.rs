@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use ira_analyze::account::FileAccount;
 use ira_analyze::rules::{Finding, RiskSeverity};
 use ira_analyze::spec::{Date, Spec};
 
@@ -170,6 +171,20 @@ pub struct Report {
     pub baseline: Option<BaselineDiff>,
     /// Sorted by rule, scope, source, target, detail.
     pub risks: Vec<RiskItem>,
+    /// The reconciliation of every input file (legacy, then target, in file order):
+    /// samples found = analysed + rejected, rejections by issue code. Set with
+    /// [`Report::with_accounts`]; left out of the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<FileAccount>,
+}
+
+impl Report {
+    /// The report with the per-file reconciliation of the analysis
+    /// (`ira_analyze::analysis::Analysis::files`).
+    pub fn with_accounts(mut self, accounts: &[FileAccount]) -> Self {
+        self.accounts = accounts.to_vec();
+        self
+    }
 }
 
 impl Report {
@@ -288,6 +303,7 @@ pub fn build_with(input: ReportInput<'_>, extras: &Extras) -> Report {
         readiness,
         baseline: None,
         risks,
+        accounts: Vec::new(),
     }
 }
 

@@ -12,6 +12,7 @@ use super::lite::{self, Node, Spanned, SyntaxError};
 use super::table::{other_version, r4};
 use super::{FhirFile, Resource, schema};
 use crate::issue::{Issue, IssueCode};
+use crate::limits::Limits;
 use crate::location::{FileId, Location};
 
 /// Reads a FHIR JSON file: one resource, or a Bundle (any type) whose entry resources
@@ -19,7 +20,14 @@ use crate::location::{FileId, Location};
 /// resource it is in: of a damaged Bundle, the shell and the entries complete before the
 /// error are still read.
 pub fn read_json(bytes: &[u8], file: FileId) -> FhirFile {
+    read_json_with(bytes, file, &Limits::default())
+}
+
+/// [`read_json`] under explicit [`Limits`]: JSON nested deeper than
+/// `max_json_depth` is skipped with `fhir-limit-depth`.
+pub fn read_json_with(bytes: &[u8], file: FileId, limits: &Limits) -> FhirFile {
     let mut b = Builder::new(bytes, file);
+    b.limits = *limits;
     let start = skip_bom(bytes);
     let body = &bytes[start..];
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -35,7 +43,7 @@ pub fn read_json(bytes: &[u8], file: FileId) -> FhirFile {
             return b.finish();
         }
     };
-    match lite::parse(text) {
+    match lite::parse_limited(text, limits.json_depth()) {
         Ok(tree) if matches!(tree.node, Node::Object(_)) => b.object(text, &tree, start),
         Ok(tree) => {
             b.skipped += 1;
@@ -45,7 +53,7 @@ pub fn read_json(bytes: &[u8], file: FileId) -> FhirFile {
         Err(e) => {
             b.skipped += 1;
             b.issue_at(
-                IssueCode::FhirInvalidJson,
+                error_code(&e, IssueCode::FhirInvalidJson),
                 None,
                 start + e.offset,
                 &syntax_detail(&e),
@@ -69,7 +77,15 @@ pub fn read_json(bytes: &[u8], file: FileId) -> FhirFile {
 /// a JSON object is reported (`fhir-bad-ndjson-line`) and the next line is read; blank
 /// lines are ignored.
 pub fn read_ndjson(bytes: &[u8], file: FileId) -> FhirFile {
+    read_ndjson_with(bytes, file, &Limits::default())
+}
+
+/// [`read_ndjson`] under explicit [`Limits`]: a line longer than `max_line_bytes`
+/// (`fhir-limit-line-length`) or nested deeper than `max_json_depth`
+/// (`fhir-limit-depth`) is skipped and the next line read.
+pub fn read_ndjson_with(bytes: &[u8], file: FileId, limits: &Limits) -> FhirFile {
     let mut b = Builder::new(bytes, file);
+    b.limits = *limits;
     let mut lines = NdjsonLines::new(bytes);
     while let Some((offset, line)) = lines.next_line() {
         b.ndjson_line(offset, line);
@@ -89,9 +105,16 @@ pub struct NdjsonReader<'a> {
 impl<'a> NdjsonReader<'a> {
     /// A reader over `bytes`, the content of file `file`.
     pub fn new(bytes: &'a [u8], file: FileId) -> Self {
+        Self::with_limits(bytes, file, &Limits::default())
+    }
+
+    /// A reader under explicit [`Limits`] (line length, nesting depth).
+    pub fn with_limits(bytes: &'a [u8], file: FileId, limits: &Limits) -> Self {
+        let mut builder = Builder::new(bytes, file);
+        builder.limits = *limits;
         Self {
             lines: NdjsonLines::new(bytes),
-            builder: Builder::new(bytes, file),
+            builder,
         }
     }
 }
@@ -158,6 +181,15 @@ fn skip_bom(bytes: &[u8]) -> usize {
     }
 }
 
+/// `otherwise`, or `fhir-limit-depth` when the error is the nesting limit.
+fn error_code(e: &SyntaxError, otherwise: IssueCode) -> IssueCode {
+    if e.what == lite::TOO_DEEP {
+        IssueCode::FhirLimitDepth
+    } else {
+        otherwise
+    }
+}
+
 fn syntax_detail(e: &SyntaxError) -> String {
     if e.eof {
         e.what.to_owned()
@@ -200,6 +232,7 @@ pub(crate) struct Builder<'a> {
     issues: Vec<Issue>,
     damaged: u32,
     pub(crate) skipped: u32,
+    pub(crate) limits: Limits,
 }
 
 impl<'a> Builder<'a> {
@@ -213,6 +246,7 @@ impl<'a> Builder<'a> {
             issues: Vec::new(),
             damaged: 0,
             skipped: 0,
+            limits: Limits::default(),
         }
     }
 
@@ -243,6 +277,7 @@ impl<'a> Builder<'a> {
             issues: std::mem::take(&mut self.issues),
             damaged: std::mem::take(&mut self.damaged),
             skipped: std::mem::take(&mut self.skipped),
+            limits: self.limits,
         };
         batch.finish()
     }
@@ -263,6 +298,16 @@ impl<'a> Builder<'a> {
     }
 
     fn ndjson_line(&mut self, offset: usize, line: &[u8]) {
+        if line.len() > self.limits.max_line_bytes {
+            self.skipped += 1;
+            let detail = format!(
+                "line of {} bytes, over the limit of {} bytes; skipped",
+                line.len(),
+                self.limits.max_line_bytes
+            );
+            self.issue_at(IssueCode::FhirLimitLineLength, None, offset, &detail);
+            return;
+        }
         let text = match std::str::from_utf8(line) {
             Ok(t) => t,
             Err(e) => {
@@ -272,7 +317,7 @@ impl<'a> Builder<'a> {
                 return;
             }
         };
-        match lite::parse(text) {
+        match lite::parse_limited(text, self.limits.json_depth()) {
             Ok(tree) if matches!(tree.node, Node::Object(_)) => self.object(text, &tree, offset),
             Ok(_) => {
                 self.skipped += 1;
@@ -282,7 +327,8 @@ impl<'a> Builder<'a> {
             Err(e) => {
                 self.skipped += 1;
                 let at = offset + e.offset;
-                self.issue_at(IssueCode::FhirBadNdjsonLine, None, at, &syntax_detail(&e));
+                let code = error_code(&e, IssueCode::FhirBadNdjsonLine);
+                self.issue_at(code, None, at, &syntax_detail(&e));
             }
         }
     }

@@ -73,12 +73,22 @@ pub(crate) struct SyntaxError {
     pub what: &'static str,
 }
 
+/// The `what` of a [`SyntaxError`] for nesting deeper than the limit.
+pub(crate) const TOO_DEEP: &str = "nested deeper than the nesting limit";
+
 /// Parses one JSON value filling all of `text` (surrounding whitespace allowed).
 pub(crate) fn parse(text: &str) -> Result<Spanned<'_>, SyntaxError> {
+    parse_limited(text, MAX_DEPTH)
+}
+
+/// [`parse`] refusing nesting deeper than `max_depth` (at most [`MAX_DEPTH`]) with
+/// [`TOO_DEEP`].
+pub(crate) fn parse_limited(text: &str, max_depth: usize) -> Result<Spanned<'_>, SyntaxError> {
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
         i: 0,
+        max_depth: max_depth.min(MAX_DEPTH),
     };
     p.ws();
     let v = p.value(0)?;
@@ -98,6 +108,7 @@ pub(crate) fn salvage_object<'a>(text: &'a str, array_key: &str) -> Option<Spann
         s: text,
         b: text.as_bytes(),
         i: 0,
+        max_depth: MAX_DEPTH,
     };
     p.ws();
     let start = p.i;
@@ -185,6 +196,7 @@ struct Parser<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    max_depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -247,8 +259,8 @@ impl<'a> Parser<'a> {
     }
 
     fn object(&mut self, depth: usize) -> Result<Node<'a>, SyntaxError> {
-        if depth >= MAX_DEPTH {
-            return Err(self.err("nested too deeply"));
+        if depth >= self.max_depth {
+            return Err(self.err(TOO_DEEP));
         }
         self.i += 1;
         let mut members = Vec::new();
@@ -284,8 +296,8 @@ impl<'a> Parser<'a> {
     }
 
     fn array(&mut self, depth: usize) -> Result<Node<'a>, SyntaxError> {
-        if depth >= MAX_DEPTH {
-            return Err(self.err("nested too deeply"));
+        if depth >= self.max_depth {
+            return Err(self.err(TOO_DEEP));
         }
         self.i += 1;
         let mut items = Vec::new();
@@ -435,7 +447,7 @@ mod tests {
             "invalid \\u escape (lone surrogate)"
         );
         assert_eq!(e("{} x").what, "trailing characters after the JSON value");
-        assert_eq!(e(&"[".repeat(200)).what, "nested too deeply");
+        assert_eq!(e(&"[".repeat(200)).what, TOO_DEEP);
         // Everything serde_json accepts, this accepts, and the reverse, on a sample.
         for t in [
             "1",

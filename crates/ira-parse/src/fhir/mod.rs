@@ -40,9 +40,11 @@ use crate::issue::Issue;
 use crate::location::Location;
 use crate::model::{Item, Sample, SampleInfo, Standard};
 
-pub use json::{NdjsonLines, NdjsonReader, read_json, read_ndjson};
+pub use json::{
+    NdjsonLines, NdjsonReader, read_json, read_json_with, read_ndjson, read_ndjson_with,
+};
 pub use schema::check_schema;
-pub use xml::read_xml;
+pub use xml::{read_xml, read_xml_with};
 
 /// The FHIR version the reader assumes for resources that do not say otherwise.
 pub const FHIR_VERSION: &str = "4.0.1";

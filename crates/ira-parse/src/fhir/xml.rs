@@ -29,7 +29,15 @@ const MAX_DEPTH: usize = 120;
 /// the error (`fhir-invalid-xml`, positioned); the entries of a Bundle completed before
 /// it still come through.
 pub fn read_xml(bytes: &[u8], file: FileId) -> FhirFile {
+    read_xml_with(bytes, file, &crate::limits::Limits::default())
+}
+
+/// [`read_xml`] under explicit [`Limits`](crate::limits::Limits): elements nested
+/// deeper than half of `max_json_depth` (their JSON form nests about twice as deep, an
+/// array level per repeating element) end the reading with `fhir-limit-depth`.
+pub fn read_xml_with(bytes: &[u8], file: FileId, limits: &crate::limits::Limits) -> FhirFile {
     let mut b = Builder::new(bytes, file);
+    b.limits = *limits;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         b.issue_at(IssueCode::InputEmpty, None, 0, "no XML content");
         return b.finish();
@@ -41,8 +49,11 @@ pub fn read_xml(bytes: &[u8], file: FileId) -> FhirFile {
         root: None,
         entry_offsets: Vec::new(),
         notes: Vec::new(),
+        max_depth: (limits.json_depth() / 2).clamp(1, MAX_DEPTH),
+        too_deep: false,
     };
     let result = c.run();
+    let too_deep = c.too_deep;
     let Converter {
         root,
         stack,
@@ -52,7 +63,12 @@ pub fn read_xml(bytes: &[u8], file: FileId) -> FhirFile {
     } = c;
     let mut damaged_root = None;
     if let Err((offset, detail)) = result {
-        b.issue_at(IssueCode::FhirInvalidXml, None, offset, &detail);
+        let code = if too_deep {
+            IssueCode::FhirLimitDepth
+        } else {
+            IssueCode::FhirInvalidXml
+        };
+        b.issue_at(code, None, offset, &detail);
         // Salvage the entries of a Bundle completed before the error; an entry resource
         // being read when the error came is lost.
         let partial = stack.len() > 1;
@@ -198,6 +214,10 @@ struct Converter<'a> {
     entry_offsets: Vec<usize>,
     /// Shape problems met while converting (offset, detail), reported as `fhir-schema`.
     notes: Vec<(usize, String)>,
+    /// Element nesting limit (from `Limits::max_json_depth`).
+    max_depth: usize,
+    /// The error returned was the nesting limit.
+    too_deep: bool,
 }
 
 type XmlError = (usize, String);
@@ -260,8 +280,12 @@ impl Converter<'_> {
     }
 
     fn start(&mut self, e: &BytesStart<'_>, offset: usize, empty: bool) -> Result<(), XmlError> {
-        if self.stack.len() >= MAX_DEPTH {
-            let detail = format!("elements nested deeper than {MAX_DEPTH} levels");
+        if self.stack.len() >= self.max_depth {
+            self.too_deep = true;
+            let detail = format!(
+                "elements nested deeper than the limit of {} levels; not read",
+                self.max_depth
+            );
             return Err((offset, detail));
         }
         let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();

@@ -218,6 +218,10 @@ impl<'a> Message<'a> {
                 m.index_segments(spans, 4 + enc_len);
             }
         }
+        // A limit breach (an Error issue from the reader) makes the message unusable.
+        if extra.iter().any(|i| i.severity == Severity::Error) {
+            m.usable = false;
+        }
         m.issues.extend(extra);
         m
     }

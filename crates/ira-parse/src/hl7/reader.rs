@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::message::{Message, SegSpan};
 use crate::issue::{Issue, IssueCode};
+use crate::limits::Limits;
 use crate::location::{FileId, Location};
 
 /// MLLP start block.
@@ -161,12 +162,24 @@ pub struct Reader<'a> {
     batch: Option<OpenBatch<'a>>,
     file_batch: Option<FileBatch<'a>>,
     done: bool,
+    limits: Limits,
+    /// Segments at least this long are checked against the per-segment limits.
+    long_segment: usize,
 }
 
 /// Reads HL7 v2 messages from `bytes` (one file). Nothing is read up front: each call
 /// to `next` reads one message and the bytes before it.
 pub fn read(bytes: &[u8], file: FileId) -> Reader<'_> {
+    read_with(bytes, file, &Limits::default())
+}
+
+/// [`read`] under explicit [`Limits`]: a message with a segment too long, too many
+/// segments, fields or repetitions is skipped with an Error issue (`v2-limit-*`) at the
+/// offending segment.
+pub fn read_with<'a>(bytes: &'a [u8], file: FileId, limits: &Limits) -> Reader<'a> {
     Reader {
+        limits: *limits,
+        long_segment: limits.long_segment(),
         bytes,
         file,
         pos: 0,
@@ -418,6 +431,65 @@ impl<'a> Reader<'a> {
         self.done = true;
     }
 
+    /// Checks a long segment (cold path) against the per-segment limits; the first
+    /// breach, as an issue of message `number`. Kept out of line so the segment loop
+    /// stays small.
+    #[cold]
+    #[inline(never)]
+    fn long_segment_issue(
+        &self,
+        content: &[u8],
+        delimiters: Option<super::Delimiters>,
+        number: u32,
+        offset: usize,
+        line: u32,
+    ) -> Option<Issue> {
+        let lim = &self.limits;
+        let loc = self.loc(Some(number), offset, line);
+        let skipped = "message skipped";
+        if content.len() > lim.max_line_bytes {
+            let detail = format!(
+                "segment of {} bytes, over the limit of {} bytes; {skipped}",
+                content.len(),
+                lim.max_line_bytes
+            );
+            return Some(Issue::new(IssueCode::V2LimitSegmentLength, loc, detail));
+        }
+        let d = delimiters?;
+        let fields = memchr::memchr_iter(d.field, content).count();
+        if fields > lim.max_fields_per_segment as usize {
+            let detail = format!(
+                "segment of {fields} fields, over the limit of {}; {skipped}",
+                lim.max_fields_per_segment
+            );
+            return Some(Issue::new(IssueCode::V2LimitFields, loc, detail));
+        }
+        let reps = content
+            .split(|&b| b == d.field)
+            .map(|f| memchr::memchr_iter(d.repetition, f).count() + 1)
+            .max()
+            .unwrap_or(0);
+        if reps > lim.max_repetitions_per_field as usize {
+            let detail = format!(
+                "a field of {reps} repetitions, over the limit of {}; {skipped}",
+                lim.max_repetitions_per_field
+            );
+            return Some(Issue::new(IssueCode::V2LimitRepetitions, loc, detail));
+        }
+        None
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_many_segments(&self, number: u32, offset: usize, line: u32) -> Issue {
+        let loc = self.loc(Some(number), offset, line);
+        let detail = format!(
+            "more than {} segments in the message; message skipped",
+            self.limits.max_segments_per_message
+        );
+        Issue::new(IssueCode::V2LimitSegments, loc, detail)
+    }
+
     /// Reads the message whose MSH line starts at `self.pos`.
     fn read_message(&mut self) -> Message<'a> {
         let bytes = self.bytes;
@@ -435,6 +507,14 @@ impl<'a> Reader<'a> {
         let delimiters = super::Delimiters::from_header(header);
         let usable = delimiters.is_ok();
         let fs = delimiters.map_or(b'|', |(d, _)| d.field);
+        let delims = delimiters.ok().map(|(d, _)| d);
+        // The first limit breach in this message (it makes the message unusable).
+        let mut limit: Option<Issue> = None;
+        if header.len() >= self.long_segment {
+            limit = self.long_segment_issue(header, delims, number, start, first_line);
+        }
+        let max_segments = self.limits.max_segments_per_message as usize;
+        let long_segment = self.long_segment;
         self.pos = l.next;
         self.line += l.breaks;
         let (mut p, mut ln) = (self.pos, self.line);
@@ -459,11 +539,19 @@ impl<'a> Reader<'a> {
             if is_boundary(content) || (usable && !segment_like(content, fs)) {
                 break Boundary::Other;
             }
-            segs.push(SegSpan {
-                start: l.start - start,
-                end: l.end - start,
-                line: ln,
-            });
+            if content.len() >= long_segment && limit.is_none() {
+                limit = self.long_segment_issue(content, delims, number, l.start, ln);
+            }
+            if segs.len() < max_segments {
+                segs.push(SegSpan {
+                    start: l.start - start,
+                    end: l.end - start,
+                    line: ln,
+                });
+            } else if limit.is_none() {
+                // The remaining segments are consumed with the message, not indexed.
+                limit = Some(self.too_many_segments(number, l.start, ln));
+            }
             p = l.next;
             ln += l.breaks;
             self.pos = p;
@@ -490,6 +578,7 @@ impl<'a> Reader<'a> {
             }
             _ => {}
         }
+        extra.extend(limit);
         let batch = self.batch.as_mut().map(|b| {
             b.messages += 1;
             b.ctx
