@@ -12,7 +12,7 @@
 //! - `json`, `csv`, `markdown`, `sarif`, `junit`: each format rendered from the register;
 //! - `findings_text`: the text output (`--format text`), from the findings directly.
 //!
-//! Run: `cargo bench --bench render` (see benches/README.md).
+//! Run: `cargo bench --bench render` (results and method: docs/PERFORMANCE.md).
 
 use std::hint::black_box;
 use std::time::Duration;
