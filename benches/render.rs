@@ -4,7 +4,7 @@
 //! catalogue, over a dozen scopes (message structures and resource types), with v2 source
 //! paths, FHIR target paths, PHI-free details and three example locations each, drawn
 //! from a fixed seed so every run renders the same set. `IRA_BENCH_FINDINGS` sets how
-//! many (default 5000; a real 1 GB corpus gives a few hundred to a few thousand).
+//! many (default 5000, a stress case: the generated 100 MiB HL7 corpus gives 113 risks).
 //!
 //! Rows (group `render`, throughput in findings per second):
 //! - `register_build`: the risk register `ira.report/1` built from the findings (risk
