@@ -89,6 +89,49 @@ struct ProfileArgs {
     /// Write the output to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Profile only shard I of N (I in 0..N): of the files found, sorted by path, those
+    /// whose position modulo N is I. Run the N shards as separate processes on the same
+    /// PATHs and merge their outputs with --merge (docs/SCALING.md).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard, conflicts_with = "merge")]
+    shard: Option<Shard>,
+}
+
+/// `--shard I/N`: this process profiles shard `index` of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shard {
+    index: usize,
+    count: usize,
+}
+
+impl Shard {
+    /// Whether the file at `position` in the sorted discovery belongs to this shard.
+    fn keeps(self, position: usize) -> bool {
+        position % self.count == self.index
+    }
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    let usage = "expected I/N with 0 <= I < N, e.g. 0/4";
+    let (i, n) = s.split_once('/').ok_or_else(|| format!("`{s}`: {usage}"))?;
+    let index: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}`: shard index is not a whole number; {usage}"))?;
+    let count: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}`: shard count is not a whole number; {usage}"))?;
+    if count == 0 {
+        return Err(format!(
+            "`{s}`: the shard count must be at least 1; {usage}"
+        ));
+    }
+    if index >= count {
+        return Err(format!(
+            "`{s}`: the shard index must be below the count; {usage}"
+        ));
+    }
+    Ok(Shard { index, count })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -166,7 +209,10 @@ fn run_profile(args: &ProfileArgs) -> Result<(), String> {
         }
         merged
     } else {
-        let discovery = input::discover(&args.paths).map_err(input_error)?;
+        let mut discovery = input::discover(&args.paths).map_err(input_error)?;
+        if let Some(shard) = args.shard {
+            discovery = shard_of(&discovery, shard)?;
+        }
         ira_analyze::profile::profile(&discovery, input::read_file)
     };
     let format = args.format.unwrap_or(if args.out.is_some() {
@@ -194,6 +240,24 @@ fn input_error(e: input::InputError) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// The files of `discovery` in `shard`, discovered again on their own: the paths (what
+/// a profile records) stay exactly as the whole run found them.
+fn shard_of(discovery: &input::Discovery, shard: Shard) -> Result<input::Discovery, String> {
+    let mine: Vec<PathBuf> = discovery
+        .table
+        .files()
+        .iter()
+        .enumerate()
+        .filter(|&(position, _)| shard.keeps(position))
+        .map(|(_, f)| f.path.clone())
+        .collect();
+    if mine.is_empty() {
+        // More shards than files: this one is empty, and merges as nothing.
+        return Ok(input::Discovery::default());
+    }
+    input::discover(&mine).map_err(input_error)
 }
 
 /// Writes to standard output, or to `out` through a temporary file and a rename so a
