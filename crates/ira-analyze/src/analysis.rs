@@ -54,9 +54,17 @@ struct LegacySink<'e> {
 }
 
 impl SampleSink for LegacySink<'_> {
-    fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
-        self.profiler.sample(sample, issues);
-        self.rules.sample(sample, issues);
+    /// One walk over the sample feeds the profiler and every leaf rule.
+    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
+        let mut p = self.profiler.begin_sample(sample);
+        let mut r = self.rules.begin_sample(sample);
+        let (profiler, rules) = (&mut self.profiler, &mut self.rules);
+        sample.walk(&mut |item| {
+            profiler.item(&mut p, item);
+            rules.item(&mut r, item);
+        });
+        self.profiler.end_sample(p);
+        self.rules.end_sample(r);
     }
 
     fn issue(&mut self, issue: &Issue) {

@@ -320,50 +320,84 @@ fn strip_indexes(path: &str, buf: &mut String) -> u64 {
     last
 }
 
-impl SampleSink for FileProfiler {
-    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
+/// One sample in a shared walk (see [`FileProfiler::begin_sample`]).
+#[derive(Debug)]
+pub struct ProfSample {
+    group: usize,
+    stamp: u64,
+    /// OBX-5 is typed by OBX-2 of the same OBX: (occurrence, type).
+    obx: (u32, Option<&'static str>),
+}
+
+impl FileProfiler {
+    /// Starts one sample. Hand every item of the sample to [`FileProfiler::item`], then
+    /// call [`FileProfiler::end_sample`]; [`SampleSink::sample`] does all three.
+    pub fn begin_sample(&mut self, sample: &dyn Sample) -> ProfSample {
         let info = sample.info();
-        let gi = self.group(&info);
+        let group = self.group(&info);
         self.samples += 1;
-        let stamp = self.samples;
+        if let Some(g) = self.groups.get_mut(group) {
+            g.samples += 1;
+            match g.kinds.get_mut(info.kind.as_ref()) {
+                Some(n) => *n += 1,
+                None => {
+                    g.kinds.insert(info.kind.into_owned(), 1);
+                }
+            }
+        }
+        ProfSample {
+            group,
+            stamp: self.samples,
+            obx: (0, None),
+        }
+    }
+
+    /// One item of the sample begun by [`FileProfiler::begin_sample`].
+    #[inline]
+    pub fn item(&mut self, s: &mut ProfSample, item: &Item<'_>) {
         let Self {
             groups,
             touched,
             buf,
             ..
         } = self;
-        let Some(group) = groups.get_mut(gi) else {
+        let Some(group) = groups.get_mut(s.group) else {
             return;
         };
-        group.samples += 1;
-        match group.kinds.get_mut(info.kind.as_ref()) {
-            Some(n) => *n += 1,
-            None => {
-                group.kinds.insert(info.kind.into_owned(), 1);
-            }
-        }
-        // OBX-5 is typed by OBX-2 of the same OBX: (occurrence, type).
-        let mut obx: (u32, Option<&'static str>) = (0, None);
-        sample.walk(&mut |item| match item.path {
+        match item.path {
             ElementPath::V2(p) => {
                 if p.segment == *b"OBX" && p.field == 2 && p.repetition == 1 && p.component <= 1 {
-                    obx = (p.occurrence, types::obx_value_type(&item.value.text()));
+                    s.obx = (p.occurrence, types::obx_value_type(&item.value.text()));
                 }
-                let ot = if p.segment == *b"OBX" && p.field == 5 && obx.0 == p.occurrence {
-                    obx.1
+                let ot = if p.segment == *b"OBX" && p.field == 5 && s.obx.0 == p.occurrence {
+                    s.obx.1
                 } else {
                     None
                 };
                 let (slot, leaf) = group.v2_entry(p.schema_key(), ot);
-                group.record(slot, leaf, item, u64::from(p.repetition), stamp, touched);
+                group.record(slot, leaf, item, u64::from(p.repetition), s.stamp, touched);
             }
             ElementPath::Fhir(p) => {
                 let rep = strip_indexes(p, buf);
                 let (slot, leaf) = group.fhir_entry(buf);
-                group.record(slot, leaf, item, rep, stamp, touched);
+                group.record(slot, leaf, item, rep, s.stamp, touched);
             }
-        });
-        group.end_sample(touched);
+        }
+    }
+
+    /// Ends the sample begun by [`FileProfiler::begin_sample`].
+    pub fn end_sample(&mut self, s: ProfSample) {
+        if let Some(group) = self.groups.get_mut(s.group) {
+            group.end_sample(&mut self.touched);
+        }
+    }
+}
+
+impl SampleSink for FileProfiler {
+    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
+        let mut s = self.begin_sample(sample);
+        sample.walk(&mut |item| self.item(&mut s, item));
+        self.end_sample(s);
     }
 
     fn issue(&mut self, _issue: &Issue) {}

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use ira_parse::Issue;
 use ira_parse::input::{Discovery, SourceFile};
 
-pub use build::{FileProfiler, profile_bytes, profile_file};
+pub use build::{FileProfiler, ProfSample, profile_bytes, profile_file};
 pub use stats::{
     CodeStats, LengthStats, PathProfile, SeenAt, TableCounts, TimezoneCounts, TypeStats,
 };

@@ -5,7 +5,8 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use ira_parse::model::V2Path;
+use ira_parse::hl7::Message;
+use ira_parse::model::{ElementPath, Item, V2Path};
 
 use crate::fasthash::FastMap;
 use crate::map::{Condition, Map, V2Ref};
@@ -85,6 +86,80 @@ impl Positions {
     /// mapping even without a target of its own.
     pub fn decides_mapping(&self, path: &V2Path) -> bool {
         self.decides.contains(&(path.segment, path.field))
+    }
+}
+
+/// One leaf of a v2 message, as the shared walk hands it to the rules: the item, its
+/// path, and what the map says about its field and its position (looked up once per
+/// leaf for every rule).
+#[derive(Debug)]
+pub struct V2Leaf<'a, 'i> {
+    pub item: &'a Item<'i>,
+    pub path: V2Path,
+    /// [`Positions::field`] of the path.
+    pub field: Option<&'a Position>,
+    /// [`Positions::position`] of the path.
+    pub position: Option<&'a Position>,
+}
+
+impl<'a, 'i> V2Leaf<'a, 'i> {
+    /// The leaf of `item` (`None` for a FHIR item).
+    #[inline]
+    pub fn of(item: &'a Item<'i>, positions: &'a Positions) -> Option<Self> {
+        let ElementPath::V2(path) = item.path else {
+            return None;
+        };
+        let field = positions.field(&path);
+        // `position` starts with the same field lookup; skip it when the field is unknown.
+        let position = if field.is_some() {
+            positions.position(&path)
+        } else {
+            None
+        };
+        Some(V2Leaf {
+            item,
+            path,
+            field,
+            position,
+        })
+    }
+}
+
+/// Calls `f` for every leaf of `msg`, as the engine's shared walk does.
+pub fn walk_v2(msg: &Message<'_>, env: &RuleEnv<'_>, f: &mut dyn FnMut(&V2Leaf<'_, '_>)) {
+    use ira_parse::model::Sample;
+    msg.walk(&mut |item| {
+        if let Some(leaf) = V2Leaf::of(item, &env.positions) {
+            f(&leaf);
+        }
+    });
+}
+
+/// A v2 path without occurrence and repetition (a schema key) packed in the low 64 bits
+/// of a [`super::PackedKey`]; rules put a detail variant in the bits above.
+pub fn pack_path(p: &V2Path) -> u128 {
+    u128::from(
+        (u64::from(p.segment[0]) << 56)
+            | (u64::from(p.segment[1]) << 48)
+            | (u64::from(p.segment[2]) << 40)
+            | (u64::from(p.field) << 24)
+            | (u64::from(p.component & 0xFFF) << 12)
+            | u64::from(p.subcomponent & 0xFFF),
+    ) | (u128::from(p.component >> 12) << 64)
+        | (u128::from(p.subcomponent >> 12) << 68)
+}
+
+/// The schema key packed by [`pack_path`] (the bits above 72 ignored).
+pub fn unpack_path(k: u128) -> V2Path {
+    let lo = k as u64;
+    let hi = (k >> 64) as u16;
+    V2Path {
+        segment: [(lo >> 56) as u8, (lo >> 48) as u8, (lo >> 40) as u8],
+        occurrence: 1,
+        field: (lo >> 24) as u16,
+        repetition: 1,
+        component: ((lo >> 12) & 0xFFF) as u16 | ((hi & 0xF) << 12),
+        subcomponent: (lo & 0xFFF) as u16 | (((hi >> 4) & 0xF) << 12),
     }
 }
 
