@@ -6,6 +6,8 @@
 //! so the findings are the same whatever the thread count. Target files are read the
 //! same way into what the target populates ([`TargetUsage`], [`V2Requirements`]).
 
+use std::io::Read;
+
 use rayon::prelude::*;
 
 use ira_parse::Issue;
@@ -17,6 +19,7 @@ use crate::map::Map;
 use crate::profile::{FileProfiler, Profile};
 use crate::rules::{AnalysisContext, Finding, RuleEnv, SampleRuleRun, Tally, context_rules};
 use crate::spec::Spec;
+use crate::stream::{Opened, Partial, Shift, StreamOptions, opener_from_loader, read_file};
 use crate::target::{Artifacts, Requirements, TargetUsage, V2Requirements};
 
 /// What to analyse.
@@ -73,6 +76,25 @@ impl SampleSink for LegacySink<'_> {
     }
 }
 
+/// The result of reading a legacy file or chunk.
+struct LegacyResult(Profile, Tally);
+
+impl Partial for LegacyResult {
+    fn shift(&mut self, by: Shift) {
+        self.0.shift_positions(by);
+        self.1.shift_positions(by);
+    }
+
+    fn merge_next(&mut self, next: Self) {
+        self.0.merge(next.0);
+        self.1.merge(next.1);
+    }
+
+    fn end_file(&mut self) {
+        self.0.files = 1;
+    }
+}
+
 /// One pass over a target file: what it populates, and the per-sample rules (which
 /// look at FHIR identifiers and references).
 struct TargetSink<'e> {
@@ -99,9 +121,34 @@ impl SampleSink for TargetSink<'_> {
 
 /// Runs the analysis. `load` reads a file (the caller's I/O); a file it cannot read
 /// contributes nothing here (the caller reports it, e.g. through the overview).
+///
+/// Large HL7 v2 files are still processed in chunks in parallel, but each is loaded
+/// whole first; [`analyze_streaming`] reads them in bounded chunks.
 pub fn analyze<L>(input: AnalysisInput<'_>, load: &L, options: ReadOptions<'_>) -> Analysis
 where
     L: Fn(&SourceFile) -> Result<Vec<u8>, Issue> + Sync,
+{
+    analyze_streaming(
+        input,
+        &opener_from_loader(load),
+        options,
+        StreamOptions::default(),
+    )
+}
+
+/// Runs the analysis, reading files through `open` (the caller's I/O) as streams: large
+/// HL7 v2 files in bounded chunks cut at message boundaries, processed in parallel and
+/// merged in chunk order (memory does not grow with file size; the findings are the same
+/// whatever the chunk size and thread count). A file it cannot open or read contributes
+/// nothing here.
+pub fn analyze_streaming<O>(
+    input: AnalysisInput<'_>,
+    open: &O,
+    options: ReadOptions<'_>,
+    stream: StreamOptions,
+) -> Analysis
+where
+    O: Fn(&SourceFile) -> Result<Opened, Issue> + Sync,
 {
     // Sample rules see the map in force, project overrides included.
     let env = RuleEnv::new(input.map);
@@ -111,15 +158,26 @@ where
         .files()
         .par_iter()
         .map(|file| {
-            let mut sink = LegacySink {
-                profiler: FileProfiler::new(file.path.display().to_string()),
-                rules: SampleRuleRun::new(&env),
-            };
-            if let Ok(bytes) = load(file) {
-                let format = detect(&bytes, Some(&file.path));
-                read_samples(file, format, &bytes, options, &mut sink);
+            let path = file.path.display().to_string();
+            let read = read_file(
+                file,
+                open,
+                options,
+                stream,
+                &|| LegacySink {
+                    profiler: FileProfiler::new(path.clone()),
+                    rules: SampleRuleRun::new(&env),
+                },
+                &|sink: LegacySink<'_>| LegacyResult(sink.profiler.finish(), sink.rules.finish()),
+            );
+            match read {
+                Some(LegacyResult(p, t)) => (p, t),
+                // Unreadable: counted as a file, nothing else.
+                None => (
+                    FileProfiler::new(path).finish(),
+                    SampleRuleRun::new(&env).finish(),
+                ),
             }
-            (sink.profiler.finish(), sink.rules.finish())
         })
         .reduce(
             || (Profile::default(), Tally::default()),
@@ -140,7 +198,10 @@ where
     let mut target_tally = Tally::default();
     if let Some(d) = input.target {
         for file in d.table.files() {
-            if let Ok(bytes) = load(file) {
+            if let Some(bytes) = open(file).ok().and_then(|mut r| {
+                let mut v = Vec::new();
+                r.read_to_end(&mut v).ok().map(|_| v)
+            }) {
                 let format = detect(&bytes, Some(&file.path));
                 read_samples(file, format, &bytes, options, &mut target);
             }

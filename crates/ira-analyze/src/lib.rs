@@ -20,4 +20,5 @@ pub mod overview;
 pub mod profile;
 pub mod rules;
 pub mod spec;
+pub mod stream;
 pub mod target;

@@ -159,13 +159,13 @@ impl Tally {
         }
     }
 
-    /// Adds `n` to the line and message numbers of every example location (a chunk of a
-    /// file read on its own, put back in place).
-    #[allow(dead_code)]
-    pub(crate) fn shift_positions(&mut self, lines: u32, messages: u32) {
+    /// Moves every example location by `by` (a chunk of a file read on its own, put
+    /// back in place).
+    pub fn shift_positions(&mut self, by: crate::stream::Shift) {
         let shift = |l: &mut Location| {
-            l.line = l.line.saturating_add(lines);
-            l.message = l.message.map(|m| m.saturating_add(messages));
+            l.offset = l.offset.saturating_add(by.offset);
+            l.line = l.line.saturating_add(by.lines);
+            l.message = l.message.map(|m| m.saturating_add(by.messages));
         };
         for ev in self.entries.values_mut().chain(self.packed.values_mut()) {
             ev.examples.iter_mut().for_each(shift);
