@@ -48,8 +48,10 @@ struct GroupBuild {
     kinds: BTreeMap<String, u64>,
     slots: Vec<Slot>,
     leaves: Vec<Leaf>,
-    /// v2: (schema path, OBX-5 type) → (slot, leaf).
-    v2: FastMap<(V2Path, Option<&'static str>), (usize, usize)>,
+    /// v2: (schema path packed in one word, OBX-5 type) → (slot, leaf).
+    v2: FastMap<(u64, Option<&'static str>), (usize, usize)>,
+    /// The same for paths that do not pack (component or subcomponent above 4095).
+    v2_wide: FastMap<(V2Path, Option<&'static str>), (usize, usize)>,
     v2_slots: FastMap<V2Path, usize>,
     /// FHIR: path without indexes → (slot, leaf).
     fhir: FastMap<Box<str>, (usize, usize)>,
@@ -69,8 +71,14 @@ impl GroupBuild {
         self.slots.len() - 1
     }
 
+    #[inline]
     fn v2_entry(&mut self, key: V2Path, obx: Option<&'static str>) -> (usize, usize) {
-        if let Some(&e) = self.v2.get(&(key, obx)) {
+        let packed = pack(&key);
+        let cached = match packed {
+            Some(k) => self.v2.get(&(k, obx)),
+            None => self.v2_wide.get(&(key, obx)),
+        };
+        if let Some(&e) = cached {
             return e;
         }
         let slot = match self.v2_slots.get(&key) {
@@ -83,7 +91,10 @@ impl GroupBuild {
         };
         self.leaves.push(types::v2_leaf(Map::builtin(), &key, obx));
         let e = (slot, self.leaves.len() - 1);
-        self.v2.insert((key, obx), e);
+        match packed {
+            Some(k) => self.v2.insert((k, obx), e),
+            None => self.v2_wide.insert((key, obx), e),
+        };
         e
     }
 
@@ -217,6 +228,23 @@ impl GroupBuild {
     }
 }
 
+/// A schema key (occurrence and repetition 1) in one word: segment, field, component
+/// and subcomponent; `None` for a component or subcomponent above 4095.
+#[inline]
+fn pack(p: &V2Path) -> Option<u64> {
+    if p.component > 0xFFF || p.subcomponent > 0xFFF {
+        return None;
+    }
+    Some(
+        (u64::from(p.segment[0]) << 56)
+            | (u64::from(p.segment[1]) << 48)
+            | (u64::from(p.segment[2]) << 40)
+            | (u64::from(p.field) << 24)
+            | (u64::from(p.component) << 12)
+            | u64::from(p.subcomponent),
+    )
+}
+
 /// The datatype statistics of `key`, allocating the key only the first time.
 fn type_stats<'a>(p: &'a mut PathProfile, key: &str) -> Option<&'a mut super::TypeStats> {
     if !p.datatypes.contains_key(key) {
@@ -281,6 +309,7 @@ impl FileProfiler {
             slots: Vec::new(),
             leaves: Vec::new(),
             v2: FastMap::default(),
+            v2_wide: FastMap::default(),
             v2_slots: FastMap::default(),
             fhir: FastMap::default(),
         });

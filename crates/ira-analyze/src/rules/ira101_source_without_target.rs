@@ -109,7 +109,7 @@ fn gap(leaf: &V2Leaf<'_, '_>, env: &RuleEnv<'_>) -> Option<(V2Path, u128)> {
         ..p.schema_key()
     };
     let Some(f) = leaf.field else {
-        let known = env.map.segment(p.segment_str()).is_some();
+        let known = env.positions.knows_segment(p);
         let detail = match (known, p.segment[0]) {
             (true, _) => 0,
             (false, b'Z') => 1,

@@ -42,7 +42,9 @@ fn key(segment: [u8; 3], field: u16, component: u16) -> Key {
 pub struct Positions {
     table: FastMap<Key, Position>,
     /// Fields the map reads in its conditions (OBX-2 decides how OBX-5 maps).
-    decides: HashSet<([u8; 3], u16)>,
+    decides: FastMap<([u8; 3], u16), ()>,
+    /// Segments the map knows.
+    segments: FastMap<[u8; 3], ()>,
 }
 
 impl Positions {
@@ -55,9 +57,15 @@ impl Positions {
                 }
             }
         }
+        let segments = map
+            .segments()
+            .filter_map(|s| <[u8; 3]>::try_from(s.id.as_bytes()).ok())
+            .map(|id| (id, ()))
+            .collect();
         Self {
             table: build(map),
-            decides,
+            decides: decides.into_iter().map(|k| (k, ())).collect(),
+            segments,
         }
     }
 
@@ -85,7 +93,12 @@ impl Positions {
     /// True when a condition of the map reads this field: the field is consumed by the
     /// mapping even without a target of its own.
     pub fn decides_mapping(&self, path: &V2Path) -> bool {
-        self.decides.contains(&(path.segment, path.field))
+        self.decides.contains_key(&(path.segment, path.field))
+    }
+
+    /// True when the map has a segment map for the segment of `path`.
+    pub fn knows_segment(&self, path: &V2Path) -> bool {
+        self.segments.contains_key(&path.segment)
     }
 }
 
