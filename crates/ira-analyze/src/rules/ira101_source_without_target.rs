@@ -117,7 +117,7 @@ fn gap(leaf: &V2Leaf<'_, '_>, env: &RuleEnv<'_>) -> Option<(V2Path, u128)> {
         };
         return Some((field_path, detail));
     };
-    if f.v2_type == "SI" || env.positions.decides_mapping(p) {
+    if f.v2_type == "SI" || f.decides {
         return None;
     }
     let mapped = match (p.component, leaf.position) {

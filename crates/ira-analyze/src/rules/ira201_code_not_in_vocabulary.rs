@@ -58,7 +58,7 @@ impl SampleRule for Rule {
         true
     }
 
-    fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
+    fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
         let p = &leaf.path;
         if leaf.item.hint == TypeHint::Null || p.subcomponent > 1 {
             return;
@@ -66,17 +66,14 @@ impl SampleRule for Rule {
         let Some(pos) = leaf.position else {
             return;
         };
-        let Some(vocab) = pos
-            .vocabulary
-            .as_deref()
-            .and_then(|v| cx.env.map.vocabulary(v))
-        else {
+        // The vocabulary map of the position, its codes indexed once.
+        let Some(vocab) = pos.codes.as_deref() else {
             return;
         };
         // Only code positions: the display text or the coding system of a coded
         // element is not a code of the vocabulary.
         let target = pos.target.as_deref().unwrap_or_default();
-        if vocab.is_target_only()
+        if vocab.target_only
             || [".display", ".text", ".system", ".version"]
                 .iter()
                 .any(|s| target.ends_with(s))
@@ -85,16 +82,16 @@ impl SampleRule for Rule {
         }
         let code = leaf.item.value.text();
         let code = code.trim();
-        let detail = match vocab.entry(code) {
+        let detail = match vocab.get(code) {
             None => format!("code {} not in {}", show(code), vocab.name),
-            Some(_) if vocab.lookup(code).is_none() => {
+            Some(false) => {
                 format!(
                     "code {} has no FHIR equivalent in {}",
                     show(code),
                     vocab.name
                 )
             }
-            Some(_) => return,
+            Some(true) => return,
         };
         let source = p.schema_key().to_string();
         found.note(Some(source), pos.target.clone(), detail, leaf.item.location);

@@ -3,7 +3,7 @@
 //! messages. Built once per map.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use ira_parse::hl7::Message;
 use ira_parse::model::{ElementPath, Item, V2Path};
@@ -23,6 +23,45 @@ pub struct Position {
     /// `DT`, `DTM` or `TM` for a date/time position (a TS counts as its DTM), worked
     /// out once so walks compare no strings.
     pub temporal: Option<&'static str>,
+    /// A condition of the map reads this position's field (see
+    /// [`Positions::decides_mapping`]), worked out once.
+    pub decides: bool,
+    /// The codes of `vocabulary`, indexed once (`None`: no vocabulary, or one the map
+    /// does not have).
+    pub codes: Option<Arc<CodeIndex>>,
+}
+
+/// A vocabulary map's codes, for lookups per value without scanning its rows.
+#[derive(Debug)]
+pub struct CodeIndex {
+    /// The vocabulary map's name.
+    pub name: String,
+    /// [`crate::map::VocabularyMap::is_target_only`].
+    pub target_only: bool,
+    /// v2 code → whether it has a FHIR equivalent (`entry` is some; `lookup` is some).
+    codes: FastMap<Box<str>, bool>,
+}
+
+impl CodeIndex {
+    /// `None`: not a code of the map; `Some(false)`: known, with no FHIR equivalent.
+    pub fn get(&self, code: &str) -> Option<bool> {
+        self.codes.get(code).copied()
+    }
+
+    fn of(v: &crate::map::VocabularyMap) -> Self {
+        let mut codes: FastMap<Box<str>, bool> = FastMap::default();
+        for c in &v.concepts {
+            if let Some(code) = &c.v2_code {
+                let e = codes.entry(code.as_str().into()).or_insert(false);
+                *e |= c.target.is_some();
+            }
+        }
+        Self {
+            name: v.name.clone(),
+            target_only: v.is_target_only(),
+            codes,
+        }
+    }
 }
 
 /// Segment id, field and component packed in one word: one multiply to hash, no
@@ -62,8 +101,13 @@ impl Positions {
             .filter_map(|s| <[u8; 3]>::try_from(s.id.as_bytes()).ok())
             .map(|id| (id, ()))
             .collect();
+        let mut table = build(map);
+        for (k, pos) in table.iter_mut() {
+            let segment = [(k >> 56) as u8, (k >> 48) as u8, (k >> 40) as u8];
+            pos.decides = decides.contains(&(segment, (k >> 16) as u16));
+        }
         Self {
-            table: build(map),
+            table,
             decides: decides.into_iter().map(|k| (k, ())).collect(),
             segments,
         }
@@ -200,6 +244,7 @@ impl<'m> RuleEnv<'m> {
 
 fn build(map: &Map) -> FastMap<Key, Position> {
     let mut out = FastMap::default();
+    let mut codes = std::collections::HashMap::new();
     for seg in map.segments() {
         for row in seg.rows() {
             let Ok(id) = <[u8; 3]>::try_from(row.segment.as_bytes()) else {
@@ -210,7 +255,7 @@ fn build(map: &Map) -> FastMap<Key, Position> {
                 continue;
             }
             let path = V2Path::field(id, row.field);
-            out.insert(field_key, position_of(map, &path, &row.v2_type));
+            out.insert(field_key, position_of(map, &path, &row.v2_type, &mut codes));
             if let Some(dt) = map.datatype(&row.v2_type) {
                 for c in dt.rows() {
                     let k = key(id, row.field, c.component);
@@ -221,7 +266,7 @@ fn build(map: &Map) -> FastMap<Key, Position> {
                         component: c.component,
                         ..path
                     };
-                    out.insert(k, position_of(map, &path, &c.v2_type));
+                    out.insert(k, position_of(map, &path, &c.v2_type, &mut codes));
                 }
             }
         }
@@ -229,9 +274,23 @@ fn build(map: &Map) -> FastMap<Key, Position> {
     out
 }
 
-fn position_of(map: &Map, path: &V2Path, v2_type: &str) -> Position {
+fn position_of(
+    map: &Map,
+    path: &V2Path,
+    v2_type: &str,
+    codes: &mut std::collections::HashMap<String, Option<Arc<CodeIndex>>>,
+) -> Position {
     let target = map.targets(path).into_iter().find(|t| t.assigned.is_none());
+    let vocabulary = target.as_ref().and_then(|t| t.vocabulary.clone());
+    let codes = vocabulary.as_ref().and_then(|v| {
+        codes
+            .entry(v.clone())
+            .or_insert_with(|| map.vocabulary(v).map(|m| Arc::new(CodeIndex::of(m))))
+            .clone()
+    });
     Position {
+        decides: false,
+        codes,
         temporal: match v2_type {
             "DT" => Some("DT"),
             "DTM" | "TS" => Some("DTM"),
@@ -239,7 +298,7 @@ fn position_of(map: &Map, path: &V2Path, v2_type: &str) -> Position {
             _ => None,
         },
         v2_type: v2_type.to_owned(),
-        vocabulary: target.as_ref().and_then(|t| t.vocabulary.clone()),
+        vocabulary,
         target: target.map(|t| t.path),
     }
 }
