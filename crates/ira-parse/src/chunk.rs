@@ -27,8 +27,9 @@ const FS: u8 = 0x1C;
 /// Opens a discovered file as a stream (the streaming counterpart of
 /// [`crate::input::read_file`]).
 pub fn open_file(file: &SourceFile) -> Result<Box<dyn Read + Send>, Issue> {
+    // Unbuffered: the chunker reads in large blocks straight into its buffer.
     std::fs::File::open(&file.path)
-        .map(|f| Box::new(io::BufReader::with_capacity(1 << 20, f)) as Box<dyn Read + Send>)
+        .map(|f| Box::new(f) as Box<dyn Read + Send>)
         .map_err(|e| {
             Issue::new(
                 IssueCode::InputUnreadable,
@@ -88,22 +89,21 @@ impl<R: Read> Chunker<R> {
 
     /// Fills the buffer up to `want` bytes or the end of the input.
     fn fill(&mut self, want: usize) -> io::Result<()> {
+        if self.index > 0 {
+            // A large file: room for a whole chunk at once, no regrowing.
+            self.buf
+                .reserve(want.saturating_sub(self.buf.len()).min(self.size));
+        }
         while self.buf.len() < want && !self.eof {
             let len = self.buf.len();
-            // Grow by steps: `want` may be far beyond the input (a whole-file read).
-            let step = (want - len).min(8 << 20);
-            self.buf.resize(len + step, 0);
-            match self.input.read(&mut self.buf[len..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    self.buf.truncate(len);
-                }
-                Ok(n) => self.buf.truncate(len + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.buf.truncate(len),
-                Err(e) => {
-                    self.buf.truncate(len);
-                    return Err(e);
-                }
+            // `read_to_end` grows the buffer as data comes (a small file costs no more
+            // than its size) and does not zero it first.
+            let limit = u64::try_from(want - len).unwrap_or(u64::MAX);
+            match (&mut self.input).take(limit).read_to_end(&mut self.buf) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(())
