@@ -31,7 +31,13 @@ struct Slot {
     /// Coded values in this file (capped when the file is finished): a hash table is
     /// cheaper per value than the capped ordered map.
     codes: Option<FileCodes>,
+    /// Values per exact length up to [`EXACT_LENGTHS`] (into `prof.length` at the end:
+    /// an array slot per value instead of an ordered-map entry).
+    lengths: Vec<u64>,
 }
+
+/// Lengths counted in [`Slot::lengths`]; longer ones go to the statistics directly.
+const EXACT_LENGTHS: usize = 256;
 
 #[derive(Default)]
 struct FileCodes {
@@ -48,6 +54,10 @@ struct GroupBuild {
     kinds: BTreeMap<String, u64>,
     slots: Vec<Slot>,
     leaves: Vec<Leaf>,
+    /// The slot of each leaf.
+    leaf_slot: Vec<usize>,
+    /// Datatype statistics of each leaf, by leaf index.
+    leaf_types: Vec<Option<super::TypeStats>>,
     /// v2: (schema path packed in one word, OBX-5 type) → (slot, leaf).
     v2: FastMap<(u64, Option<&'static str>), (usize, usize)>,
     /// The same for paths that do not pack (component or subcomponent above 4095).
@@ -67,6 +77,7 @@ impl GroupBuild {
             reps: 0,
             first: Vec::new(),
             codes: None,
+            lengths: Vec::new(),
         });
         self.slots.len() - 1
     }
@@ -90,6 +101,7 @@ impl GroupBuild {
             }
         };
         self.leaves.push(types::v2_leaf(Map::builtin(), &key, obx));
+        self.leaf_slot.push(slot);
         let e = (slot, self.leaves.len() - 1);
         match packed {
             Some(k) => self.v2.insert((k, obx), e),
@@ -104,6 +116,7 @@ impl GroupBuild {
         }
         let slot = self.slot(key.to_owned());
         self.leaves.push(types::fhir_leaf(key));
+        self.leaf_slot.push(slot);
         let e = (slot, self.leaves.len() - 1);
         self.fhir.insert(key.into(), e);
         e
@@ -145,21 +158,38 @@ impl GroupBuild {
             return;
         }
         let text = item.value.text();
-        s.prof.length.add(text.chars().count() as u64);
+        let len = text.chars().count();
+        if len <= EXACT_LENGTHS {
+            if s.lengths.len() <= len {
+                s.lengths.resize(len + 1, 0);
+            }
+            s.lengths[len] += 1;
+        } else {
+            s.prof.length.add(len as u64);
+        }
+        let leaf_index = leaf;
         let Some(leaf) = self.leaves.get(leaf) else {
             return;
         };
+        // Datatype statistics per leaf (one index), folded into the slot's map by type
+        // key at the end, instead of a lookup by string per value.
+        fn stats(v: &mut Vec<Option<super::TypeStats>>, i: usize) -> Option<&mut super::TypeStats> {
+            if v.len() <= i {
+                v.resize_with(i + 1, || None);
+            }
+            v.get_mut(i).map(|t| t.get_or_insert_with(Default::default))
+        }
         match leaf.check {
             Check::None => {}
             Check::Table(codes) => {
-                if let Some(t) = type_stats(&mut s.prof, &leaf.type_key) {
+                if let Some(t) = stats(&mut self.leaf_types, leaf_index) {
                     t.add_table(codes.contains(text.as_ref()));
                 }
             }
             _ => {
-                if let (Some(shape), Some(t)) =
-                    (leaf.shape(&text), type_stats(&mut s.prof, &leaf.type_key))
-                {
+                // The statistics exist once a value was checked, shape or not.
+                let shape = leaf.shape(&text);
+                if let (Some(shape), Some(t)) = (shape, stats(&mut self.leaf_types, leaf_index)) {
                     t.add_shape(&shape.class, shape.valid, shape.timezone);
                 }
             }
@@ -191,11 +221,25 @@ impl GroupBuild {
         touched.clear();
     }
 
-    fn finish(self, file: &str) -> Group {
+    fn finish(mut self, file: &str) -> Group {
+        for (i, t) in std::mem::take(&mut self.leaf_types).into_iter().enumerate() {
+            let (Some(t), Some(slot)) = (t, self.leaf_slot.get(i).copied()) else {
+                continue;
+            };
+            let (Some(leaf), Some(s)) = (self.leaves.get(i), self.slots.get_mut(slot)) else {
+                continue;
+            };
+            if let Some(mine) = type_stats(&mut s.prof, &leaf.type_key) {
+                mine.merge(&t);
+            }
+        }
         let paths = self
             .slots
             .into_iter()
             .map(|mut s| {
+                for (len, &n) in s.lengths.iter().enumerate() {
+                    s.prof.length.add_n(len as u64, n);
+                }
                 s.prof.length.finish();
                 if let Some(c) = s.codes {
                     s.prof.codes = Some(CodeStats::from_counts(
@@ -308,6 +352,8 @@ impl FileProfiler {
             kinds: BTreeMap::new(),
             slots: Vec::new(),
             leaves: Vec::new(),
+            leaf_slot: Vec::new(),
+            leaf_types: Vec::new(),
             v2: FastMap::default(),
             v2_wide: FastMap::default(),
             v2_slots: FastMap::default(),
