@@ -67,6 +67,41 @@ impl FileAccount {
         }
     }
 
+    /// The account of a file that could not be read, for `code`.
+    pub fn unreadable_as(file: &SourceFile, role: Role, code: IssueCode) -> Self {
+        Self {
+            unreadable: Some(code.as_str()),
+            ..Self::empty(file, role, Format::Unknown)
+        }
+    }
+
+    /// The account of a file read that held nothing.
+    pub fn empty(file: &SourceFile, role: Role, format: Format) -> Self {
+        Self {
+            file: file.id.0,
+            path: file.path.display().to_string(),
+            role,
+            format,
+            found: 0,
+            analysed: 0,
+            rejected: 0,
+            rejected_by: BTreeMap::new(),
+            unreadable: None,
+        }
+    }
+
+    /// Adds the account of the next chunk of the same file.
+    pub fn absorb(&mut self, next: FileAccount) {
+        self.found = self.found.saturating_add(next.found);
+        self.analysed = self.analysed.saturating_add(next.analysed);
+        self.rejected = self.rejected.saturating_add(next.rejected);
+        for (code, n) in next.rejected_by {
+            let e = self.rejected_by.entry(code).or_default();
+            *e = e.saturating_add(n);
+        }
+        self.unreadable = self.unreadable.or(next.unreadable);
+    }
+
     /// Whether the account adds up (`found == analysed + rejected`, reasons sum to
     /// `rejected`).
     pub fn reconciles(&self) -> bool {

@@ -6,6 +6,8 @@
 //! so the findings are the same whatever the thread count. Target files are read the
 //! same way into what the target populates ([`TargetUsage`], [`V2Requirements`]).
 
+use std::io::Read;
+
 use rayon::prelude::*;
 
 use ira_parse::Issue;
@@ -18,6 +20,7 @@ use crate::map::Map;
 use crate::profile::{FileProfiler, Profile};
 use crate::rules::{AnalysisContext, Finding, RuleEnv, SampleRuleRun, Tally, context_rules};
 use crate::spec::Spec;
+use crate::stream::{Opened, Partial, Shift, StreamOptions, opener_from_loader, read_file};
 use crate::target::{Artifacts, Requirements, TargetUsage, V2Requirements};
 
 /// What to analyse.
@@ -46,30 +49,9 @@ pub struct Analysis {
     pub target_usage: TargetUsage,
     /// What the target v2 samples populate (empty when none were given).
     pub target_v2: V2Requirements,
-    /// Per input file, legacy then target in file-id order: found = analysed + rejected.
+    /// What became of every file's samples (legacy, then target, in file order):
+    /// found = analysed + rejected.
     pub files: Vec<FileAccount>,
-}
-
-/// Reads one file into `sink` through an [`Accountant`] and returns its account.
-fn read_accounted<L>(
-    file: &SourceFile,
-    role: Role,
-    load: &L,
-    options: ReadOptions<'_>,
-    sink: &mut dyn SampleSink,
-) -> FileAccount
-where
-    L: Fn(&SourceFile) -> Result<Vec<u8>, Issue>,
-{
-    match load(file) {
-        Ok(bytes) => {
-            let format = detect(&bytes, Some(&file.path));
-            let mut acct = Accountant::new(sink);
-            let counts = read_samples(file, format, &bytes, options, &mut acct);
-            acct.finish(file, role, format, counts)
-        }
-        Err(issue) => FileAccount::unreadable(file, role, &issue),
-    }
 }
 
 /// One pass over a legacy file: the profile and the per-sample rules.
@@ -79,14 +61,41 @@ struct LegacySink<'e> {
 }
 
 impl SampleSink for LegacySink<'_> {
-    fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
-        self.profiler.sample(sample, issues);
-        self.rules.sample(sample, issues);
+    /// One walk over the sample feeds the profiler and every leaf rule.
+    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
+        let mut p = self.profiler.begin_sample(sample);
+        let mut r = self.rules.begin_sample(sample);
+        let (profiler, rules) = (&mut self.profiler, &mut self.rules);
+        sample.walk(&mut |item| {
+            profiler.item(&mut p, item);
+            rules.item(&mut r, item);
+        });
+        self.profiler.end_sample(p);
+        self.rules.end_sample(r);
     }
 
     fn issue(&mut self, issue: &Issue) {
         self.profiler.issue(issue);
         self.rules.issue(issue);
+    }
+}
+
+/// The result of reading a legacy file or chunk.
+struct LegacyResult(Profile, Tally);
+
+impl Partial for LegacyResult {
+    fn shift(&mut self, by: Shift) {
+        self.0.shift_positions(by);
+        self.1.shift_positions(by);
+    }
+
+    fn merge_next(&mut self, next: Self) {
+        self.0.merge(next.0);
+        self.1.merge(next.1);
+    }
+
+    fn end_file(&mut self) {
+        self.0.files = 1;
     }
 }
 
@@ -116,9 +125,34 @@ impl SampleSink for TargetSink<'_> {
 
 /// Runs the analysis. `load` reads a file (the caller's I/O); a file it cannot read
 /// contributes nothing here (the caller reports it, e.g. through the overview).
+///
+/// Large HL7 v2 files are still processed in chunks in parallel, but each is loaded
+/// whole first; [`analyze_streaming`] reads them in bounded chunks.
 pub fn analyze<L>(input: AnalysisInput<'_>, load: &L, options: ReadOptions<'_>) -> Analysis
 where
     L: Fn(&SourceFile) -> Result<Vec<u8>, Issue> + Sync,
+{
+    analyze_streaming(
+        input,
+        &opener_from_loader(load),
+        options,
+        StreamOptions::default(),
+    )
+}
+
+/// Runs the analysis, reading files through `open` (the caller's I/O) as streams: large
+/// HL7 v2 files in bounded chunks cut at message boundaries, processed in parallel and
+/// merged in chunk order (memory does not grow with file size; the findings are the same
+/// whatever the chunk size and thread count). A file it cannot open or read contributes
+/// nothing here.
+pub fn analyze_streaming<O>(
+    input: AnalysisInput<'_>,
+    open: &O,
+    options: ReadOptions<'_>,
+    stream: StreamOptions,
+) -> Analysis
+where
+    O: Fn(&SourceFile) -> Result<Opened, Issue> + Sync,
 {
     // Sample rules see the map in force, project overrides included.
     let env = RuleEnv::new(input.map);
@@ -128,12 +162,28 @@ where
         .files()
         .par_iter()
         .map(|file| {
-            let mut sink = LegacySink {
-                profiler: FileProfiler::new(file.path.display().to_string()),
-                rules: SampleRuleRun::new(&env),
-            };
-            let account = read_accounted(file, Role::Legacy, load, options, &mut sink);
-            (sink.profiler.finish(), sink.rules.finish(), vec![account])
+            let path = file.path.display().to_string();
+            let (read, account) = read_file(
+                file,
+                Role::Legacy,
+                open,
+                options,
+                stream,
+                &|| LegacySink {
+                    profiler: FileProfiler::new(path.clone()),
+                    rules: SampleRuleRun::new(&env),
+                },
+                &|sink: LegacySink<'_>| LegacyResult(sink.profiler.finish(), sink.rules.finish()),
+            );
+            match read {
+                Some(LegacyResult(p, t)) => (p, t, vec![account]),
+                // Unreadable: counted as a file (its account says why), nothing else.
+                None => (
+                    FileProfiler::new(path).finish(),
+                    SampleRuleRun::new(&env).finish(),
+                    vec![account],
+                ),
+            }
         })
         .reduce(
             || (Profile::default(), Tally::default(), Vec::new()),
@@ -157,13 +207,7 @@ where
     let mut target_tally = Tally::default();
     if let Some(d) = input.target {
         for file in d.table.files() {
-            files.push(read_accounted(
-                file,
-                Role::Target,
-                load,
-                options,
-                &mut target,
-            ));
+            files.push(read_target(file, open, options, &mut target));
             let done = std::mem::replace(&mut target.rules, SampleRuleRun::new(&env));
             target_tally.merge(done.finish());
         }
@@ -202,4 +246,33 @@ where
         target_v2: target.v2,
         files,
     }
+}
+
+/// Reads a target file whole (target sinks are not mergeable across chunks), counting
+/// what became of its samples.
+fn read_target<O>(
+    file: &SourceFile,
+    open: &O,
+    options: ReadOptions<'_>,
+    sink: &mut dyn SampleSink,
+) -> FileAccount
+where
+    O: Fn(&SourceFile) -> Result<Opened, Issue> + Sync,
+{
+    let mut reader = match open(file) {
+        Ok(r) => r,
+        Err(issue) => return FileAccount::unreadable(file, Role::Target, &issue),
+    };
+    let mut bytes = Vec::new();
+    if reader.read_to_end(&mut bytes).is_err() {
+        return FileAccount::unreadable_as(
+            file,
+            Role::Target,
+            ira_parse::IssueCode::InputUnreadable,
+        );
+    }
+    let format = detect(&bytes, Some(&file.path));
+    let mut acct = Accountant::new(sink);
+    let counts = read_samples(file, format, &bytes, options, &mut acct);
+    acct.finish(file, Role::Target, format, counts)
 }

@@ -21,4 +21,5 @@ pub mod overview;
 pub mod profile;
 pub mod rules;
 pub mod spec;
+pub mod stream;
 pub mod target;

@@ -10,6 +10,7 @@
 //! FHIR resource) is walked as a stream of [`model::Item`]s — path, value, type hint,
 //! location — without copying the file.
 
+pub mod chunk;
 pub mod document;
 pub mod fhir;
 pub mod hl7;

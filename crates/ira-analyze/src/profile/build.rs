@@ -31,7 +31,13 @@ struct Slot {
     /// Coded values in this file (capped when the file is finished): a hash table is
     /// cheaper per value than the capped ordered map.
     codes: Option<FileCodes>,
+    /// Values per exact length up to [`EXACT_LENGTHS`] (into `prof.length` at the end:
+    /// an array slot per value instead of an ordered-map entry).
+    lengths: Vec<u64>,
 }
+
+/// Lengths counted in [`Slot::lengths`]; longer ones go to the statistics directly.
+const EXACT_LENGTHS: usize = 256;
 
 #[derive(Default)]
 struct FileCodes {
@@ -48,8 +54,14 @@ struct GroupBuild {
     kinds: BTreeMap<String, u64>,
     slots: Vec<Slot>,
     leaves: Vec<Leaf>,
-    /// v2: (schema path, OBX-5 type) → (slot, leaf).
-    v2: FastMap<(V2Path, Option<&'static str>), (usize, usize)>,
+    /// The slot of each leaf.
+    leaf_slot: Vec<usize>,
+    /// Datatype statistics of each leaf, by leaf index.
+    leaf_types: Vec<Option<super::TypeStats>>,
+    /// v2: (schema path packed in one word, OBX-5 type) → (slot, leaf).
+    v2: FastMap<(u64, Option<&'static str>), (usize, usize)>,
+    /// The same for paths that do not pack (component or subcomponent above 4095).
+    v2_wide: FastMap<(V2Path, Option<&'static str>), (usize, usize)>,
     v2_slots: FastMap<V2Path, usize>,
     /// FHIR: path without indexes → (slot, leaf).
     fhir: FastMap<Box<str>, (usize, usize)>,
@@ -65,12 +77,19 @@ impl GroupBuild {
             reps: 0,
             first: Vec::new(),
             codes: None,
+            lengths: Vec::new(),
         });
         self.slots.len() - 1
     }
 
+    #[inline]
     fn v2_entry(&mut self, key: V2Path, obx: Option<&'static str>) -> (usize, usize) {
-        if let Some(&e) = self.v2.get(&(key, obx)) {
+        let packed = pack(&key);
+        let cached = match packed {
+            Some(k) => self.v2.get(&(k, obx)),
+            None => self.v2_wide.get(&(key, obx)),
+        };
+        if let Some(&e) = cached {
             return e;
         }
         let slot = match self.v2_slots.get(&key) {
@@ -82,8 +101,12 @@ impl GroupBuild {
             }
         };
         self.leaves.push(types::v2_leaf(Map::builtin(), &key, obx));
+        self.leaf_slot.push(slot);
         let e = (slot, self.leaves.len() - 1);
-        self.v2.insert((key, obx), e);
+        match packed {
+            Some(k) => self.v2.insert((k, obx), e),
+            None => self.v2_wide.insert((key, obx), e),
+        };
         e
     }
 
@@ -93,6 +116,7 @@ impl GroupBuild {
         }
         let slot = self.slot(key.to_owned());
         self.leaves.push(types::fhir_leaf(key));
+        self.leaf_slot.push(slot);
         let e = (slot, self.leaves.len() - 1);
         self.fhir.insert(key.into(), e);
         e
@@ -134,21 +158,38 @@ impl GroupBuild {
             return;
         }
         let text = item.value.text();
-        s.prof.length.add(text.chars().count() as u64);
+        let len = text.chars().count();
+        if len <= EXACT_LENGTHS {
+            if s.lengths.len() <= len {
+                s.lengths.resize(len + 1, 0);
+            }
+            s.lengths[len] += 1;
+        } else {
+            s.prof.length.add(len as u64);
+        }
+        let leaf_index = leaf;
         let Some(leaf) = self.leaves.get(leaf) else {
             return;
         };
+        // Datatype statistics per leaf (one index), folded into the slot's map by type
+        // key at the end, instead of a lookup by string per value.
+        fn stats(v: &mut Vec<Option<super::TypeStats>>, i: usize) -> Option<&mut super::TypeStats> {
+            if v.len() <= i {
+                v.resize_with(i + 1, || None);
+            }
+            v.get_mut(i).map(|t| t.get_or_insert_with(Default::default))
+        }
         match leaf.check {
             Check::None => {}
             Check::Table(codes) => {
-                if let Some(t) = type_stats(&mut s.prof, &leaf.type_key) {
+                if let Some(t) = stats(&mut self.leaf_types, leaf_index) {
                     t.add_table(codes.contains(text.as_ref()));
                 }
             }
             _ => {
-                if let (Some(shape), Some(t)) =
-                    (leaf.shape(&text), type_stats(&mut s.prof, &leaf.type_key))
-                {
+                // The statistics exist once a value was checked, shape or not.
+                let shape = leaf.shape(&text);
+                if let (Some(shape), Some(t)) = (shape, stats(&mut self.leaf_types, leaf_index)) {
                     t.add_shape(&shape.class, shape.valid, shape.timezone);
                 }
             }
@@ -180,11 +221,25 @@ impl GroupBuild {
         touched.clear();
     }
 
-    fn finish(self, file: &str) -> Group {
+    fn finish(mut self, file: &str) -> Group {
+        for (i, t) in std::mem::take(&mut self.leaf_types).into_iter().enumerate() {
+            let (Some(t), Some(slot)) = (t, self.leaf_slot.get(i).copied()) else {
+                continue;
+            };
+            let (Some(leaf), Some(s)) = (self.leaves.get(i), self.slots.get_mut(slot)) else {
+                continue;
+            };
+            if let Some(mine) = type_stats(&mut s.prof, &leaf.type_key) {
+                mine.merge(&t);
+            }
+        }
         let paths = self
             .slots
             .into_iter()
             .map(|mut s| {
+                for (len, &n) in s.lengths.iter().enumerate() {
+                    s.prof.length.add_n(len as u64, n);
+                }
                 s.prof.length.finish();
                 if let Some(c) = s.codes {
                     s.prof.codes = Some(CodeStats::from_counts(
@@ -215,6 +270,23 @@ impl GroupBuild {
             paths,
         }
     }
+}
+
+/// A schema key (occurrence and repetition 1) in one word: segment, field, component
+/// and subcomponent; `None` for a component or subcomponent above 4095.
+#[inline]
+fn pack(p: &V2Path) -> Option<u64> {
+    if p.component > 0xFFF || p.subcomponent > 0xFFF {
+        return None;
+    }
+    Some(
+        (u64::from(p.segment[0]) << 56)
+            | (u64::from(p.segment[1]) << 48)
+            | (u64::from(p.segment[2]) << 40)
+            | (u64::from(p.field) << 24)
+            | (u64::from(p.component) << 12)
+            | u64::from(p.subcomponent),
+    )
 }
 
 /// The datatype statistics of `key`, allocating the key only the first time.
@@ -280,7 +352,10 @@ impl FileProfiler {
             kinds: BTreeMap::new(),
             slots: Vec::new(),
             leaves: Vec::new(),
+            leaf_slot: Vec::new(),
+            leaf_types: Vec::new(),
             v2: FastMap::default(),
+            v2_wide: FastMap::default(),
             v2_slots: FastMap::default(),
             fhir: FastMap::default(),
         });
@@ -320,50 +395,84 @@ fn strip_indexes(path: &str, buf: &mut String) -> u64 {
     last
 }
 
-impl SampleSink for FileProfiler {
-    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
+/// One sample in a shared walk (see [`FileProfiler::begin_sample`]).
+#[derive(Debug)]
+pub struct ProfSample {
+    group: usize,
+    stamp: u64,
+    /// OBX-5 is typed by OBX-2 of the same OBX: (occurrence, type).
+    obx: (u32, Option<&'static str>),
+}
+
+impl FileProfiler {
+    /// Starts one sample. Hand every item of the sample to [`FileProfiler::item`], then
+    /// call [`FileProfiler::end_sample`]; [`SampleSink::sample`] does all three.
+    pub fn begin_sample(&mut self, sample: &dyn Sample) -> ProfSample {
         let info = sample.info();
-        let gi = self.group(&info);
+        let group = self.group(&info);
         self.samples += 1;
-        let stamp = self.samples;
+        if let Some(g) = self.groups.get_mut(group) {
+            g.samples += 1;
+            match g.kinds.get_mut(info.kind.as_ref()) {
+                Some(n) => *n += 1,
+                None => {
+                    g.kinds.insert(info.kind.into_owned(), 1);
+                }
+            }
+        }
+        ProfSample {
+            group,
+            stamp: self.samples,
+            obx: (0, None),
+        }
+    }
+
+    /// One item of the sample begun by [`FileProfiler::begin_sample`].
+    #[inline]
+    pub fn item(&mut self, s: &mut ProfSample, item: &Item<'_>) {
         let Self {
             groups,
             touched,
             buf,
             ..
         } = self;
-        let Some(group) = groups.get_mut(gi) else {
+        let Some(group) = groups.get_mut(s.group) else {
             return;
         };
-        group.samples += 1;
-        match group.kinds.get_mut(info.kind.as_ref()) {
-            Some(n) => *n += 1,
-            None => {
-                group.kinds.insert(info.kind.into_owned(), 1);
-            }
-        }
-        // OBX-5 is typed by OBX-2 of the same OBX: (occurrence, type).
-        let mut obx: (u32, Option<&'static str>) = (0, None);
-        sample.walk(&mut |item| match item.path {
+        match item.path {
             ElementPath::V2(p) => {
                 if p.segment == *b"OBX" && p.field == 2 && p.repetition == 1 && p.component <= 1 {
-                    obx = (p.occurrence, types::obx_value_type(&item.value.text()));
+                    s.obx = (p.occurrence, types::obx_value_type(&item.value.text()));
                 }
-                let ot = if p.segment == *b"OBX" && p.field == 5 && obx.0 == p.occurrence {
-                    obx.1
+                let ot = if p.segment == *b"OBX" && p.field == 5 && s.obx.0 == p.occurrence {
+                    s.obx.1
                 } else {
                     None
                 };
                 let (slot, leaf) = group.v2_entry(p.schema_key(), ot);
-                group.record(slot, leaf, item, u64::from(p.repetition), stamp, touched);
+                group.record(slot, leaf, item, u64::from(p.repetition), s.stamp, touched);
             }
             ElementPath::Fhir(p) => {
                 let rep = strip_indexes(p, buf);
                 let (slot, leaf) = group.fhir_entry(buf);
-                group.record(slot, leaf, item, rep, stamp, touched);
+                group.record(slot, leaf, item, rep, s.stamp, touched);
             }
-        });
-        group.end_sample(touched);
+        }
+    }
+
+    /// Ends the sample begun by [`FileProfiler::begin_sample`].
+    pub fn end_sample(&mut self, s: ProfSample) {
+        if let Some(group) = self.groups.get_mut(s.group) {
+            group.end_sample(&mut self.touched);
+        }
+    }
+}
+
+impl SampleSink for FileProfiler {
+    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
+        let mut s = self.begin_sample(sample);
+        sample.walk(&mut |item| self.item(&mut s, item));
+        self.end_sample(s);
     }
 
     fn issue(&mut self, _issue: &Issue) {}

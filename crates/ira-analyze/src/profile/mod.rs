@@ -29,9 +29,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use ira_parse::Issue;
+use ira_parse::document::ReadOptions;
 use ira_parse::input::{Discovery, SourceFile};
 
-pub use build::{FileProfiler, profile_bytes, profile_file};
+pub use build::{FileProfiler, ProfSample, profile_bytes, profile_file};
 pub use stats::{
     CodeStats, LengthStats, PathProfile, SeenAt, TableCounts, TimezoneCounts, TypeStats,
 };
@@ -180,6 +181,20 @@ impl Profile {
         }
     }
 
+    /// Moves every recorded location by `by` (a chunk of a file read on its own, put
+    /// back in place).
+    pub fn shift_positions(&mut self, by: crate::stream::Shift) {
+        for g in self.groups.values_mut() {
+            for p in g.paths.values_mut() {
+                for at in &mut p.first_seen {
+                    at.offset = at.offset.saturating_add(by.offset);
+                    at.line = at.line.saturating_add(by.lines);
+                    at.message = at.message.map(|m| m.saturating_add(by.messages));
+                }
+            }
+        }
+    }
+
     /// The merge of many profiles.
     pub fn merged(profiles: impl IntoIterator<Item = Profile>) -> Profile {
         profiles.into_iter().fold(Profile::default(), |mut a, b| {
@@ -262,25 +277,68 @@ impl<'de> Deserialize<'de> for Profile {
 
 /// Profiles every discovered file in parallel (rayon) and merges the results. `load`
 /// reads a file (the caller's I/O); a file it cannot read adds nothing but its count.
+/// Large HL7 v2 files are profiled in chunks, in parallel (see [`profile_streaming`]).
 pub fn profile<L>(discovery: &Discovery, load: L) -> Profile
 where
     L: Fn(&SourceFile) -> Result<Vec<u8>, Issue> + Sync,
+{
+    profile_streaming(
+        discovery,
+        &crate::stream::opener_from_loader(&load),
+        crate::stream::StreamOptions::default(),
+    )
+}
+
+/// [`profile`] with an opener: files are read as streams, large HL7 v2 files in bounded
+/// chunks processed in parallel (memory does not grow with the file), the same profile
+/// whatever the chunk size and thread count.
+pub fn profile_streaming<O>(
+    discovery: &Discovery,
+    open: &O,
+    stream: crate::stream::StreamOptions,
+) -> Profile
+where
+    O: Fn(&SourceFile) -> Result<crate::stream::Opened, Issue> + Sync,
 {
     discovery
         .table
         .files()
         .par_iter()
-        .map(|file| match load(file) {
-            Ok(bytes) => profile_file(file, &bytes),
-            Err(_) => Profile {
+        .map(|file| {
+            let path = file.path.display().to_string();
+            crate::stream::read_file(
+                file,
+                crate::account::Role::Legacy,
+                open,
+                ReadOptions::default(),
+                stream,
+                &|| FileProfiler::new(path.clone()),
+                &FileProfiler::finish,
+            )
+            .0
+            .unwrap_or(Profile {
                 files: 1,
                 ..Profile::default()
-            },
+            })
         })
         .reduce(Profile::default, |mut a, b| {
             a.merge(b);
             a
         })
+}
+
+impl crate::stream::Partial for Profile {
+    fn shift(&mut self, by: crate::stream::Shift) {
+        self.shift_positions(by);
+    }
+
+    fn merge_next(&mut self, next: Self) {
+        self.merge(next);
+    }
+
+    fn end_file(&mut self) {
+        self.files = 1;
+    }
 }
 
 #[cfg(test)]

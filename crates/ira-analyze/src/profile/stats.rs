@@ -60,6 +60,22 @@ impl LengthStats {
         *self.histogram.entry(Self::bucket(len)).or_default() += 1;
     }
 
+    /// Counts `n` values of `len` characters (the same as `n` calls of [`LengthStats::add`]).
+    pub fn add_n(&mut self, len: u64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        if self.count == 0 {
+            self.min = len;
+            self.max = len;
+        } else {
+            self.min = self.min.min(len);
+            self.max = self.max.max(len);
+        }
+        self.count += n;
+        *self.histogram.entry(Self::bucket(len)).or_default() += n;
+    }
+
     /// Adds `other`'s counts.
     pub fn merge(&mut self, other: &LengthStats) {
         if other.count == 0 {

@@ -5,11 +5,11 @@ use rayon::prelude::*;
 use ira_parse::Issue;
 use ira_parse::document::{ReadOptions, SampleSink, read_samples};
 use ira_parse::input::{Discovery, SourceFile, detect};
-use ira_parse::model::Sample;
+use ira_parse::model::{Item, Sample};
 
 use super::file_rule::FileState;
-use super::v2types::RuleEnv;
-use super::{SampleCx, SampleRule, Tally, file_rules, sample_rules, structure_of};
+use super::v2types::{RuleEnv, V2Leaf};
+use super::{SampleCx, SampleFindings, SampleRule, Tally, file_rules, sample_rules, structure_of};
 
 /// A [`SampleSink`] that runs every per-sample rule on each sample it receives, and
 /// every file rule over the file's samples. One run reads one file: call
@@ -73,19 +73,101 @@ impl<'e> SampleRuleRun<'e> {
         }
     }
 
-    /// Ends the file: the file rules record what they found; returns the tally.
+    /// Starts one sample: counts it, runs the rules that look at it whole, and returns
+    /// what the leaf rules need for the shared walk. Hand every item of the sample to
+    /// [`SampleRuleRun::item`], then call [`SampleRuleRun::end_sample`].
+    pub fn begin_sample(&mut self, sample: &dyn Sample) -> RuleSample {
+        let info = sample.info();
+        let scope = structure_of(&info).scope();
+        self.tally.count_sample(&scope);
+        let v2 = sample.as_v2().is_some();
+        let cx = SampleCx {
+            scope: &scope,
+            env: self.env,
+        };
+        for rule in sample_rules() {
+            if !(v2 && rule.walks_v2()) {
+                rule.observe(sample, &cx, &mut self.tally);
+            }
+        }
+        self.observe_file(sample);
+        RuleSample {
+            v2,
+            found: if v2 {
+                leaf_rules().iter().map(|_| Default::default()).collect()
+            } else {
+                Vec::new()
+            },
+            scope,
+        }
+    }
+
+    /// One item of the sample begun by [`SampleRuleRun::begin_sample`] (v2 leaves go to
+    /// the leaf rules; other items are ignored).
+    #[inline]
+    pub fn item(&mut self, s: &mut RuleSample, item: &Item<'_>) {
+        if !s.v2 {
+            return;
+        }
+        let Some(leaf) = V2Leaf::of(item, &self.env.positions) else {
+            return;
+        };
+        let cx = SampleCx {
+            scope: &s.scope,
+            env: self.env,
+        };
+        for (rule, noted) in leaf_rules().iter().zip(s.found.iter_mut()) {
+            let mut f = SampleFindings::with(rule.meta().id, &s.scope, std::mem::take(noted));
+            rule.v2_leaf(&leaf, &cx, &mut f);
+            *noted = f.into_noted();
+        }
+    }
+
+    /// Ends the sample: records what the leaf rules noted.
+    pub fn end_sample(&mut self, s: RuleSample) {
+        for (rule, noted) in leaf_rules().iter().zip(s.found) {
+            SampleFindings::with(rule.meta().id, &s.scope, noted).record(&mut self.tally);
+        }
+    }
+
+    /// Ends the file: the file rules record what they found; returns the tally (every
+    /// finding described).
     pub fn finish(mut self) -> Tally {
         for state in self.files {
             state.finish(&mut self.tally);
         }
+        self.tally.settle(self.env);
         self.tally
     }
 }
 
+/// The rules that take v2 leaves from the shared walk.
+fn leaf_rules() -> &'static [&'static dyn SampleRule] {
+    static LEAF: std::sync::OnceLock<Vec<&'static dyn SampleRule>> = std::sync::OnceLock::new();
+    LEAF.get_or_init(|| {
+        sample_rules()
+            .iter()
+            .copied()
+            .filter(|r| r.walks_v2())
+            .collect()
+    })
+}
+
+/// One sample in the shared walk: its scope and what each leaf rule noted so far.
+#[derive(Debug)]
+pub struct RuleSample {
+    v2: bool,
+    scope: String,
+    found: Vec<super::tally::Noted>,
+}
+
 impl SampleSink for SampleRuleRun<'_> {
     fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
-        self.observe(sample, sample_rules());
-        self.observe_file(sample);
+        let mut s = self.begin_sample(sample);
+        if s.v2 {
+            sample.walk(&mut |item| self.item(&mut s, item));
+        }
+        self.end_sample(s);
     }
 
     fn issue(&mut self, _issue: &Issue) {}

@@ -1,11 +1,12 @@
 //! IRA101 source-without-target: populated v2 fields and components that the v2 → FHIR
 //! map sends nowhere.
 
-use ira_parse::model::{ElementPath, Sample, TypeHint, V2Path};
+use ira_parse::model::{Sample, TypeHint, V2Path};
 
-use super::v2types::RuleEnv;
+use super::v2types::{RuleEnv, V2Leaf, pack_path, unpack_path, walk_v2};
 use super::{
-    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+    Category, PackedKey, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule,
+    Tally,
 };
 
 pub(super) struct Rule;
@@ -52,47 +53,74 @@ impl SampleRule for Rule {
             return;
         };
         let mut found = SampleFindings::new(META.id, cx.scope);
-        msg.walk(&mut |item| {
-            let ElementPath::V2(p) = item.path else {
-                return;
-            };
-            // The message header is envelope (MessageHeader, the bundle), not data to
-            // carry; EVN-1 only repeats MSH-9.2 (kept by HL7 for backward compatibility).
-            if item.hint == TypeHint::Null
-                || p.segment == *b"MSH"
-                || (p.segment == *b"EVN" && p.field == 1)
-            {
-                return;
-            }
-            let Some((source, detail)) = gap(&p, cx.env) else {
-                return;
-            };
-            found.note(Some(source), None, detail, item.location);
-        });
+        walk_v2(msg, cx.env, &mut |leaf| self.v2_leaf(leaf, cx, &mut found));
         found.record(tally);
+    }
+
+    fn walks_v2(&self) -> bool {
+        true
+    }
+
+    fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
+        let p = &leaf.path;
+        // The message header is envelope (MessageHeader, the bundle), not data to
+        // carry; EVN-1 only repeats MSH-9.2 (kept by HL7 for backward compatibility).
+        if leaf.item.hint == TypeHint::Null
+            || p.segment == *b"MSH"
+            || (p.segment == *b"EVN" && p.field == 1)
+        {
+            return;
+        }
+        let Some((source, detail)) = gap(leaf, cx.env) else {
+            return;
+        };
+        found.note_packed(pack_path(&source) | (detail << 80), leaf.item.location);
+    }
+
+    fn describe(
+        &self,
+        key: PackedKey,
+        _env: &RuleEnv<'_>,
+    ) -> Option<(Option<String>, Option<String>, String)> {
+        let detail = DETAILS.get(usize::try_from(key >> 80).ok()?)?;
+        Some((
+            Some(unpack_path(key).to_string()),
+            None,
+            (*detail).to_owned(),
+        ))
     }
 }
 
-/// Why the leaf at `p` has no destination, with the path to report, or `None`.
-fn gap(p: &V2Path, env: &RuleEnv<'_>) -> Option<(String, &'static str)> {
+/// The details of the findings, by index in a packed key.
+const DETAILS: [&str; 4] = [
+    "field not in the map",
+    "Z-segment with no mapping",
+    "segment with no mapping",
+    "populated with no FHIR target",
+];
+
+/// Why the leaf has no destination: the path to report and the index of the detail in
+/// [`DETAILS`], or `None`.
+fn gap(leaf: &V2Leaf<'_, '_>, env: &RuleEnv<'_>) -> Option<(V2Path, u128)> {
+    let p = &leaf.path;
     let field_path = V2Path {
         component: 0,
         subcomponent: 0,
         ..p.schema_key()
     };
-    let Some(f) = env.positions.field(p) else {
-        let known = env.map.segment(p.segment_str()).is_some();
+    let Some(f) = leaf.field else {
+        let known = env.positions.knows_segment(p);
         let detail = match (known, p.segment[0]) {
-            (true, _) => "field not in the map",
-            (false, b'Z') => "Z-segment with no mapping",
-            (false, _) => "segment with no mapping",
+            (true, _) => 0,
+            (false, b'Z') => 1,
+            (false, _) => 2,
         };
-        return Some((field_path.to_string(), detail));
+        return Some((field_path, detail));
     };
-    if f.v2_type == "SI" || env.positions.decides_mapping(p) {
+    if f.v2_type == "SI" || f.decides {
         return None;
     }
-    let mapped = match (p.component, env.positions.position(p)) {
+    let mapped = match (p.component, leaf.position) {
         // Not split: the field, or its first component, goes somewhere.
         (0, leaf) => f.target.is_some() || leaf.is_some_and(|l| l.target.is_some()),
         // A component the datatype map knows: its own row decides.
@@ -107,5 +135,5 @@ fn gap(p: &V2Path, env: &RuleEnv<'_>) -> Option<(String, &'static str)> {
         subcomponent: 0,
         ..p.schema_key()
     };
-    Some((key.to_string(), "populated with no FHIR target"))
+    Some((key, 3))
 }

@@ -1,8 +1,9 @@
 //! IRA201 code-not-in-vocabulary: coded values that the vocabulary map of their field
 //! does not translate.
 
-use ira_parse::model::{ElementPath, Sample, TypeHint};
+use ira_parse::model::{Sample, TypeHint};
 
+use super::v2types::{V2Leaf, walk_v2};
 use super::{
     Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
 };
@@ -48,48 +49,52 @@ impl SampleRule for Rule {
         let Some(msg) = sample.as_v2() else {
             return;
         };
-        let map = cx.env.map;
         let mut found = SampleFindings::new(META.id, cx.scope);
-        msg.walk(&mut |item| {
-            let ElementPath::V2(p) = item.path else {
-                return;
-            };
-            if item.hint == TypeHint::Null || p.subcomponent > 1 {
-                return;
-            }
-            let Some(pos) = cx.env.positions.position(&p) else {
-                return;
-            };
-            let Some(vocab) = pos.vocabulary.as_deref().and_then(|v| map.vocabulary(v)) else {
-                return;
-            };
-            // Only code positions: the display text or the coding system of a coded
-            // element is not a code of the vocabulary.
-            let target = pos.target.as_deref().unwrap_or_default();
-            if vocab.is_target_only()
-                || [".display", ".text", ".system", ".version"]
-                    .iter()
-                    .any(|s| target.ends_with(s))
-            {
-                return;
-            }
-            let code = item.value.text();
-            let code = code.trim();
-            let detail = match vocab.entry(code) {
-                None => format!("code {} not in {}", show(code), vocab.name),
-                Some(_) if vocab.lookup(code).is_none() => {
-                    format!(
-                        "code {} has no FHIR equivalent in {}",
-                        show(code),
-                        vocab.name
-                    )
-                }
-                Some(_) => return,
-            };
-            let source = p.schema_key().to_string();
-            found.note(Some(source), pos.target.clone(), detail, item.location);
-        });
+        walk_v2(msg, cx.env, &mut |leaf| self.v2_leaf(leaf, cx, &mut found));
         found.record(tally);
+    }
+
+    fn walks_v2(&self) -> bool {
+        true
+    }
+
+    fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
+        let p = &leaf.path;
+        if leaf.item.hint == TypeHint::Null || p.subcomponent > 1 {
+            return;
+        }
+        let Some(pos) = leaf.position else {
+            return;
+        };
+        // The vocabulary map of the position, its codes indexed once.
+        let Some(vocab) = pos.codes.as_deref() else {
+            return;
+        };
+        // Only code positions: the display text or the coding system of a coded
+        // element is not a code of the vocabulary.
+        let target = pos.target.as_deref().unwrap_or_default();
+        if vocab.target_only
+            || [".display", ".text", ".system", ".version"]
+                .iter()
+                .any(|s| target.ends_with(s))
+        {
+            return;
+        }
+        let code = leaf.item.value.text();
+        let code = code.trim();
+        let detail = match vocab.get(code) {
+            None => format!("code {} not in {}", show(code), vocab.name),
+            Some(false) => {
+                format!(
+                    "code {} has no FHIR equivalent in {}",
+                    show(code),
+                    vocab.name
+                )
+            }
+            Some(true) => return,
+        };
+        let source = p.schema_key().to_string();
+        found.note(Some(source), pos.target.clone(), detail, leaf.item.location);
     }
 }
 

@@ -4,9 +4,11 @@
 use ira_parse::model::Sample;
 
 use super::shapes::{is_date_time, split_zone};
-use super::temporal::each_temporal;
+use super::temporal::temporal;
+use super::v2types::{RuleEnv, V2Leaf, pack_path, unpack_path, walk_v2};
 use super::{
-    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+    Category, PackedKey, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule,
+    Tally,
 };
 
 pub(super) struct Rule;
@@ -52,21 +54,39 @@ impl SampleRule for Rule {
             return;
         };
         let mut found = SampleFindings::new(META.id, cx.scope);
-        each_temporal(msg, &cx.env.positions, &mut |kind, raw, path, pos, at| {
-            if kind != "DTM" || pos.target.is_none() || !is_date_time(raw, 24) {
-                return;
-            }
-            let (body, zone) = split_zone(raw);
-            let digits = body.iter().take_while(|b| b.is_ascii_digit()).count();
-            if digits > 8 && zone.is_empty() {
-                found.note(
-                    Some(path),
-                    pos.target.clone(),
-                    "time without UTC offset",
-                    at,
-                );
-            }
-        });
+        walk_v2(msg, cx.env, &mut |leaf| self.v2_leaf(leaf, cx, &mut found));
         found.record(tally);
+    }
+
+    fn walks_v2(&self) -> bool {
+        true
+    }
+
+    fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
+        let Some((kind, raw, pos)) = temporal(leaf) else {
+            return;
+        };
+        if kind != "DTM" || pos.target.is_none() || !is_date_time(raw, 24) {
+            return;
+        }
+        let (body, zone) = split_zone(raw);
+        let digits = body.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 8 && zone.is_empty() {
+            found.note_packed(pack_path(&leaf.path.schema_key()), leaf.item.location);
+        }
+    }
+
+    fn describe(
+        &self,
+        key: PackedKey,
+        env: &RuleEnv<'_>,
+    ) -> Option<(Option<String>, Option<String>, String)> {
+        let path = unpack_path(key);
+        let target = env.positions.position(&path)?.target.clone();
+        Some((
+            Some(path.to_string()),
+            target,
+            "time without UTC offset".to_owned(),
+        ))
     }
 }

@@ -4,9 +4,11 @@
 use ira_parse::model::Sample;
 
 use super::shapes::{is_date_time, is_time};
-use super::temporal::each_temporal;
+use super::temporal::{kind_at, kind_index, temporal};
+use super::v2types::{RuleEnv, V2Leaf, pack_path, unpack_path, walk_v2};
 use super::{
-    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+    Category, PackedKey, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule,
+    Tally,
 };
 
 pub(super) struct Rule;
@@ -49,21 +51,41 @@ impl SampleRule for Rule {
             return;
         };
         let mut found = SampleFindings::new(META.id, cx.scope);
-        each_temporal(msg, &cx.env.positions, &mut |kind, raw, path, pos, at| {
-            let ok = match kind {
-                "DT" => is_date_time(raw, 8),
-                "TM" => is_time(raw),
-                _ => is_date_time(raw, 24),
-            };
-            if !ok {
-                found.note(
-                    Some(path),
-                    pos.target.clone(),
-                    format!("not a valid {kind}"),
-                    at,
-                );
-            }
-        });
+        walk_v2(msg, cx.env, &mut |leaf| self.v2_leaf(leaf, cx, &mut found));
         found.record(tally);
+    }
+
+    fn walks_v2(&self) -> bool {
+        true
+    }
+
+    fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
+        let Some((kind, raw, _)) = temporal(leaf) else {
+            return;
+        };
+        let ok = match kind {
+            "DT" => is_date_time(raw, 8),
+            "TM" => is_time(raw),
+            _ => is_date_time(raw, 24),
+        };
+        if !ok {
+            let key = pack_path(&leaf.path.schema_key()) | (kind_index(kind) << 80);
+            found.note_packed(key, leaf.item.location);
+        }
+    }
+
+    fn describe(
+        &self,
+        key: PackedKey,
+        env: &RuleEnv<'_>,
+    ) -> Option<(Option<String>, Option<String>, String)> {
+        let path = unpack_path(key);
+        let kind = kind_at(key >> 80)?;
+        let target = env.positions.position(&path)?.target.clone();
+        Some((
+            Some(path.to_string()),
+            target,
+            format!("not a valid {kind}"),
+        ))
     }
 }

@@ -4,9 +4,11 @@ use ira_parse::fhir::table::r4;
 use ira_parse::model::Sample;
 
 use super::shapes::{is_date_time, split_zone};
-use super::temporal::each_temporal;
+use super::temporal::temporal;
+use super::v2types::{RuleEnv, V2Leaf, pack_path, unpack_path, walk_v2};
 use super::{
-    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+    Category, PackedKey, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule,
+    Tally,
 };
 
 pub(super) struct Rule;
@@ -50,24 +52,42 @@ impl SampleRule for Rule {
             return;
         };
         let mut found = SampleFindings::new(META.id, cx.scope);
-        each_temporal(msg, &cx.env.positions, &mut |kind, raw, path, pos, at| {
-            let Some(target) = pos.target.as_deref() else {
-                return;
-            };
-            if kind != "DTM" || !is_date_time(raw, 24) || !date_only(target) {
-                return;
-            }
-            let (body, _) = split_zone(raw);
-            if body.iter().take_while(|b| b.is_ascii_digit()).count() > 8 {
-                found.note(
-                    Some(path),
-                    Some(target.to_owned()),
-                    "time of day into a date-only element",
-                    at,
-                );
-            }
-        });
+        walk_v2(msg, cx.env, &mut |leaf| self.v2_leaf(leaf, cx, &mut found));
         found.record(tally);
+    }
+
+    fn walks_v2(&self) -> bool {
+        true
+    }
+
+    fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
+        let Some((kind, raw, pos)) = temporal(leaf) else {
+            return;
+        };
+        let Some(target) = pos.target.as_deref() else {
+            return;
+        };
+        if kind != "DTM" || !is_date_time(raw, 24) || !date_only(target) {
+            return;
+        }
+        let (body, _) = split_zone(raw);
+        if body.iter().take_while(|b| b.is_ascii_digit()).count() > 8 {
+            found.note_packed(pack_path(&leaf.path.schema_key()), leaf.item.location);
+        }
+    }
+
+    fn describe(
+        &self,
+        key: PackedKey,
+        env: &RuleEnv<'_>,
+    ) -> Option<(Option<String>, Option<String>, String)> {
+        let path = unpack_path(key);
+        let target = env.positions.position(&path)?.target.clone()?;
+        Some((
+            Some(path.to_string()),
+            Some(target),
+            "time of day into a date-only element".to_owned(),
+        ))
     }
 }
 

@@ -1,10 +1,12 @@
 //! IRA310 non-numeric-value: values of NM fields and components that are not numbers.
 
-use ira_parse::model::{ElementPath, Sample, TypeHint, Value};
+use ira_parse::model::{Sample, TypeHint, Value};
 
 use super::shapes::is_number;
+use super::v2types::{RuleEnv, V2Leaf, pack_path, unpack_path, walk_v2};
 use super::{
-    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+    Category, PackedKey, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule,
+    Tally,
 };
 
 pub(super) struct Rule;
@@ -46,34 +48,41 @@ impl SampleRule for Rule {
             return;
         };
         let mut found = SampleFindings::new(META.id, cx.scope);
-        msg.walk(&mut |item| {
-            let ElementPath::V2(p) = item.path else {
-                return;
-            };
-            if item.hint == TypeHint::Null || (p.segment == *b"OBX" && p.field == 5) {
-                return;
-            }
-            let Some(pos) = cx
-                .env
-                .positions
-                .position(&p)
-                .filter(|pos| pos.v2_type == "NM")
-            else {
-                return;
-            };
-            let Value::V2 { raw, .. } = item.value else {
-                return;
-            };
-            if !is_number(raw) {
-                let source = p.schema_key().to_string();
-                found.note(
-                    Some(source),
-                    pos.target.clone(),
-                    "NM value not numeric",
-                    item.location,
-                );
-            }
-        });
+        walk_v2(msg, cx.env, &mut |leaf| self.v2_leaf(leaf, cx, &mut found));
         found.record(tally);
+    }
+
+    fn walks_v2(&self) -> bool {
+        true
+    }
+
+    fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
+        let p = &leaf.path;
+        if leaf.item.hint == TypeHint::Null || (p.segment == *b"OBX" && p.field == 5) {
+            return;
+        }
+        if leaf.position.is_none_or(|pos| pos.v2_type != "NM") {
+            return;
+        }
+        let Value::V2 { raw, .. } = leaf.item.value else {
+            return;
+        };
+        if !is_number(raw) {
+            found.note_packed(pack_path(&p.schema_key()), leaf.item.location);
+        }
+    }
+
+    fn describe(
+        &self,
+        key: PackedKey,
+        env: &RuleEnv<'_>,
+    ) -> Option<(Option<String>, Option<String>, String)> {
+        let path = unpack_path(key);
+        let target = env.positions.position(&path)?.target.clone();
+        Some((
+            Some(path.to_string()),
+            target,
+            "NM value not numeric".to_owned(),
+        ))
     }
 }

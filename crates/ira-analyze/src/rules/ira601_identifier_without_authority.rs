@@ -2,8 +2,10 @@
 
 use ira_parse::model::{ElementPath, Sample, V2Path};
 
+use super::v2types::{RuleEnv, pack_path, unpack_path};
 use super::{
-    Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
+    Category, PackedKey, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule,
+    Tally,
 };
 
 pub(super) struct Rule;
@@ -46,12 +48,6 @@ impl SampleRule for Rule {
 
     fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally) {
         let mut found = SampleFindings::new(META.id, cx.scope);
-        let mut note = |source: String,
-                        target: Option<String>,
-                        detail: &'static str,
-                        at: ira_parse::Location| {
-            found.note(Some(source), target, detail, at);
-        };
         if let Some(msg) = sample.as_v2() {
             let d = msg.encoding().delimiters;
             for seg in msg.segments() {
@@ -71,39 +67,21 @@ impl SampleRule for Rule {
                     {
                         continue;
                     }
-                    // The FHIR element each missing component would have fed.
-                    let target = |c: u16| {
-                        cx.env
-                            .positions
-                            .position(&V2Path {
-                                component: c,
-                                ..path
-                            })
-                            .and_then(|p| p.target.clone())
-                    };
                     for rep in raw.split(|&b| b == d.repetition) {
-                        let comps: Vec<&[u8]> = rep.split(|&b| b == d.component).collect();
+                        let mut comps = rep.split(|&b| b == d.component);
                         // `""` is HL7's explicit null, not a value.
                         let valued =
-                            |i: usize| comps.get(i).is_some_and(|c| !c.is_empty() && *c != b"\"\"");
-                        if !valued(0) {
+                            |c: Option<&[u8]>| c.is_some_and(|c| !c.is_empty() && c != b"\"\"");
+                        if !valued(comps.next()) {
                             continue;
                         }
-                        if !valued(3) {
-                            note(
-                                format!("{path}.4"),
-                                target(4),
-                                "identifier without assigning authority (CX.4)",
-                                seg.location(),
-                            );
+                        let (c4, c5) = (comps.nth(2), comps.next());
+                        let at = seg.location();
+                        if !valued(c4) {
+                            found.note_packed(pack_path(&path) | (4 << 80), at);
                         }
-                        if !valued(4) {
-                            note(
-                                format!("{path}.5"),
-                                target(5),
-                                "identifier without identifier type code (CX.5)",
-                                seg.location(),
-                            );
+                        if !valued(c5) {
+                            found.note_packed(pack_path(&path) | (5 << 80), at);
                         }
                     }
                 }
@@ -133,8 +111,8 @@ impl SampleRule for Rule {
             });
             for (prefix, schema, at) in valued {
                 if !with_system.contains(&prefix) {
-                    note(
-                        format!("{schema}.system"),
+                    found.note(
+                        Some(format!("{schema}.system")),
                         None,
                         "identifier without system",
                         at,
@@ -143,6 +121,29 @@ impl SampleRule for Rule {
             }
         }
         found.record(tally);
+    }
+
+    fn describe(
+        &self,
+        key: PackedKey,
+        env: &RuleEnv<'_>,
+    ) -> Option<(Option<String>, Option<String>, String)> {
+        let path = unpack_path(key);
+        let c = u16::try_from(key >> 80).ok()?;
+        let detail = match c {
+            4 => "identifier without assigning authority (CX.4)",
+            5 => "identifier without identifier type code (CX.5)",
+            _ => return None,
+        };
+        // The FHIR element the missing component would have fed.
+        let target = env
+            .positions
+            .position(&V2Path {
+                component: c,
+                ..path
+            })
+            .and_then(|p| p.target.clone());
+        Some((Some(format!("{path}.{c}")), target, detail.to_owned()))
     }
 }
 

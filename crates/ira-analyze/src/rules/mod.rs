@@ -56,8 +56,8 @@ pub use context::{AnalysisContext, ContextRule};
 pub use engine::{SampleRuleRun, run_sample_rules, run_sample_rules_with};
 pub use file_rule::{FileRule, FileState};
 pub use structures::{Slot, Structure, Syntax, Violation, structure_of, syntax};
-pub use tally::{Evidence, Finding, SampleFindings, Tally, TallyKey};
-pub use v2types::RuleEnv;
+pub use tally::{Evidence, Finding, PackedKey, SampleFindings, Tally, TallyKey};
+pub use v2types::{Position, RuleEnv, V2Leaf, pack_path, unpack_path, walk_v2};
 
 /// What kind of risk a rule finds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -181,6 +181,30 @@ pub trait SampleRule: Send + Sync {
     /// (`ADT_A01`) and the map in force. Keys and details must never carry patient
     /// values.
     fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally);
+
+    /// True for a rule that looks at HL7 v2 messages leaf by leaf through
+    /// [`SampleRule::v2_leaf`]. The engine then walks each v2 message once for all such
+    /// rules (and the profiler), and calls [`SampleRule::observe`] for other samples only.
+    /// Such a rule's `observe` must do for a v2 message exactly what its `v2_leaf` calls
+    /// do over [`walk_v2`].
+    fn walks_v2(&self) -> bool {
+        false
+    }
+
+    /// Looks at one leaf of a v2 message (the map's facts about its position looked up
+    /// once for every rule) and notes what it finds in `found`.
+    fn v2_leaf(&self, _leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, _found: &mut SampleFindings<'_>) {
+    }
+
+    /// The source path, target path and detail of a finding noted under a
+    /// [`PackedKey`] (`None`: not a key of this rule).
+    fn describe(
+        &self,
+        _key: PackedKey,
+        _env: &RuleEnv<'_>,
+    ) -> Option<(Option<String>, Option<String>, String)> {
+        None
+    }
 }
 
 static SAMPLE_RULES: &[&dyn SampleRule] = &[

@@ -9,7 +9,9 @@ use serde::Serialize;
 use ira_parse::input::FileTable;
 use ira_parse::{FileId, Location};
 
-use super::{RiskSeverity, find};
+use super::v2types::RuleEnv;
+use super::{RiskSeverity, find, sample_rules};
+use crate::fasthash::FastMap;
 use crate::profile::SeenAt;
 
 /// How many example locations a finding keeps.
@@ -40,13 +42,41 @@ pub struct Evidence {
     pub examples: Vec<Location>,
 }
 
+/// A finding key packed into an integer by the rule that notes it (a path and a detail
+/// variant, say). Only the rule's [`super::SampleRule::describe`] turns it into the
+/// strings of a [`TallyKey`], once per distinct key, when the tally is settled: the hot
+/// path hashes one integer instead of building and comparing strings.
+pub type PackedKey = u128;
+
 /// Everything the rules recorded over a set of samples.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Tally {
     entries: BTreeMap<TallyKey, Evidence>,
     /// Samples seen per scope: the denominators.
     totals: BTreeMap<String, u64>,
+    /// Findings noted by packed key, not described yet: (rule, scope id, key).
+    packed: FastMap<(&'static str, u32, PackedKey), Evidence>,
+    /// Interned scopes of `packed`.
+    scopes: Vec<String>,
+    scope_ids: FastMap<String, u32>,
 }
+
+impl PartialEq for Tally {
+    /// Equal findings and totals (packed findings compared by scope name, not id).
+    fn eq(&self, other: &Self) -> bool {
+        let packed = |t: &Tally| {
+            t.packed
+                .iter()
+                .map(|((r, s, k), e)| ((*r, t.scopes.get(*s as usize).cloned(), *k), e.clone()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        self.entries == other.entries
+            && self.totals == other.totals
+            && packed(self) == packed(other)
+    }
+}
+
+impl Eq for Tally {}
 
 impl Tally {
     /// Counts one sample of `scope` (the engine does this once per sample).
@@ -66,17 +96,79 @@ impl Tally {
         push_example(&mut e.examples, at);
     }
 
+    /// The id of `scope` among the packed findings.
+    fn scope_id(&mut self, scope: &str) -> u32 {
+        if let Some(&id) = self.scope_ids.get(scope) {
+            return id;
+        }
+        let id = u32::try_from(self.scopes.len()).unwrap_or(u32::MAX);
+        self.scopes.push(scope.to_owned());
+        self.scope_ids.insert(scope.to_owned(), id);
+        id
+    }
+
+    /// Records that one sample is affected, under a key packed by `rule` (see
+    /// [`PackedKey`]); [`Tally::settle`] describes it later.
+    pub fn record_packed(&mut self, rule: &'static str, scope: u32, key: PackedKey, at: Location) {
+        let e = self.packed.entry((rule, scope, key)).or_default();
+        e.affected += 1;
+        push_example(&mut e.examples, at);
+    }
+
+    /// Turns the packed findings into described ones: each distinct key is described
+    /// once by its rule with the map of `env`. Same result as if every finding had been
+    /// recorded with its strings.
+    pub fn settle(&mut self, env: &RuleEnv<'_>) {
+        if self.packed.is_empty() {
+            return;
+        }
+        let packed = std::mem::take(&mut self.packed);
+        for ((rule_id, scope, key), ev) in packed {
+            let Some(rule) = sample_rules().iter().find(|r| r.meta().id == rule_id) else {
+                continue;
+            };
+            let Some((source, target, detail)) = rule.describe(key, env) else {
+                continue;
+            };
+            let scope = self.scopes.get(scope as usize).cloned().unwrap_or_default();
+            let key = TallyKey {
+                rule: rule_id,
+                scope,
+                source,
+                target,
+                detail,
+            };
+            add_evidence(self.entries.entry(key).or_default(), ev);
+        }
+    }
+
     /// Adds `other` (a tally of later files) to this one.
     pub fn merge(&mut self, other: Tally) {
         for (scope, n) in other.totals {
             *self.totals.entry(scope).or_default() += n;
         }
         for (key, ev) in other.entries {
-            let e = self.entries.entry(key).or_default();
-            e.affected += ev.affected;
-            for at in ev.examples {
-                push_example(&mut e.examples, at);
-            }
+            add_evidence(self.entries.entry(key).or_default(), ev);
+        }
+        for ((rule, scope, key), ev) in other.packed {
+            let Some(name) = other.scopes.get(scope as usize) else {
+                continue;
+            };
+            let scope = self.scope_id(name);
+            add_evidence(self.packed.entry((rule, scope, key)).or_default(), ev);
+        }
+    }
+
+    /// Moves every example location by `by` (a chunk of a file read on its own, put
+    /// back in place).
+    pub fn shift_positions(&mut self, by: crate::stream::Shift) {
+        let shift = |l: &mut Location| {
+            l.offset = l.offset.saturating_add(by.offset);
+            l.line = l.line.saturating_add(by.lines);
+            l.message = l.message.map(|m| m.saturating_add(by.messages));
+        };
+        for ev in self.entries.values_mut().chain(self.packed.values_mut()) {
+            ev.examples.iter_mut().for_each(shift);
         }
     }
 
@@ -142,16 +234,39 @@ impl Tally {
 pub struct SampleFindings<'s> {
     rule: &'static str,
     scope: &'s str,
+    noted: Noted,
+}
+
+/// The findings of a [`SampleFindings`], kept between the leaves of a shared walk.
+#[derive(Debug, Default)]
+pub struct Noted {
     found: Vec<(TallyKey, Location)>,
+    packed: Vec<(PackedKey, Location)>,
 }
 
 impl<'s> SampleFindings<'s> {
     pub fn new(rule: &'static str, scope: &'s str) -> Self {
-        Self {
-            rule,
-            scope,
-            found: Vec::new(),
+        Self::with(rule, scope, Noted::default())
+    }
+
+    /// Findings of `rule` in a sample of `scope`, going on from `noted`.
+    pub(crate) fn with(rule: &'static str, scope: &'s str, noted: Noted) -> Self {
+        Self { rule, scope, noted }
+    }
+
+    /// What was noted so far.
+    pub(crate) fn into_noted(self) -> Noted {
+        self.noted
+    }
+
+    /// Notes a finding at `at` under a key packed by the rule (which describes it in
+    /// [`super::SampleRule::describe`]), unless this sample noted the same key already.
+    /// A rule uses either packed keys or strings for a kind of finding, never both.
+    pub fn note_packed(&mut self, key: PackedKey, at: Location) {
+        if self.noted.packed.iter().any(|(k, _)| *k == key) {
+            return;
         }
+        self.noted.packed.push((key, at));
     }
 
     /// Notes a finding at `at`, unless the same (source, target, detail) was noted in
@@ -165,6 +280,7 @@ impl<'s> SampleFindings<'s> {
     ) {
         let detail = detail.into();
         if self
+            .noted
             .found
             .iter()
             .any(|(k, _)| k.source == source && k.target == target && k.detail == detail)
@@ -178,14 +294,27 @@ impl<'s> SampleFindings<'s> {
             target,
             detail,
         };
-        self.found.push((key, at));
+        self.noted.found.push((key, at));
     }
 
     /// Records everything noted.
     pub fn record(self, tally: &mut Tally) {
-        for (key, at) in self.found {
+        for (key, at) in self.noted.found {
             tally.record(key, at);
         }
+        if !self.noted.packed.is_empty() {
+            let scope = tally.scope_id(self.scope);
+            for (key, at) in self.noted.packed {
+                tally.record_packed(self.rule, scope, key, at);
+            }
+        }
+    }
+}
+
+fn add_evidence(e: &mut Evidence, other: Evidence) {
+    e.affected += other.affected;
+    for at in other.examples {
+        push_example(&mut e.examples, at);
     }
 }
 

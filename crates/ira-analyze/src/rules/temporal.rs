@@ -1,39 +1,40 @@
-//! Shared walk for the rules on HL7 v2 dates and times: every leaf whose map datatype
-//! is DT, DTM, TS or TM, with its raw value.
+//! Shared by the rules on HL7 v2 dates and times: which leaves are temporal (their map
+//! datatype is DT, DTM, TS or TM), with their raw value.
 
-use ira_parse::Location;
-use ira_parse::hl7::Message;
-use ira_parse::model::{ElementPath, Sample, TypeHint, Value};
+use ira_parse::model::{TypeHint, Value};
 
-use super::v2types::{Position, Positions};
+use super::v2types::{Position, V2Leaf};
 
-/// What [`each_temporal`] calls for each leaf: `(kind, raw, path key, position, location)`.
-pub type TemporalVisit<'f, 'p> =
-    dyn FnMut(&'static str, &[u8], String, &'p Position, Location) + 'f;
+/// `(kind, raw, position)` when the leaf is a non-null temporal value, where `kind` is
+/// `DT`, `DTM` or `TM` (a TS is read as its DTM).
+#[inline]
+pub fn temporal<'a>(leaf: &V2Leaf<'a, '_>) -> Option<(&'static str, &'a [u8], &'a Position)> {
+    if leaf.item.hint == TypeHint::Null {
+        return None;
+    }
+    let pos = leaf.position?;
+    let kind = pos.temporal?;
+    let Value::V2 { raw, .. } = leaf.item.value else {
+        return None;
+    };
+    Some((kind, raw, pos))
+}
 
-/// Calls `f(kind, raw, path key, position, location)` for every temporal leaf, where
-/// `kind` is `DT`, `DTM` or `TM` (a TS is read as its DTM).
-pub fn each_temporal<'p>(
-    msg: &Message<'_>,
-    positions: &'p Positions,
-    f: &mut TemporalVisit<'_, 'p>,
-) {
-    msg.walk(&mut |item| {
-        let ElementPath::V2(p) = item.path else {
-            return;
-        };
-        if item.hint == TypeHint::Null {
-            return;
-        }
-        let Some(pos) = positions.position(&p) else {
-            return;
-        };
-        let Some(kind) = pos.temporal else {
-            return;
-        };
-        let Value::V2 { raw, .. } = item.value else {
-            return;
-        };
-        f(kind, raw, p.schema_key().to_string(), pos, item.location);
-    });
+/// The index of a temporal kind in a packed key.
+pub fn kind_index(kind: &str) -> u128 {
+    match kind {
+        "DT" => 0,
+        "TM" => 1,
+        _ => 2,
+    }
+}
+
+/// The kind at `index` (see [`kind_index`]).
+pub fn kind_at(index: u128) -> Option<&'static str> {
+    match index {
+        0 => Some("DT"),
+        1 => Some("TM"),
+        2 => Some("DTM"),
+        _ => None,
+    }
 }

@@ -3,9 +3,10 @@
 //! messages. Built once per map.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use ira_parse::model::V2Path;
+use ira_parse::hl7::Message;
+use ira_parse::model::{ElementPath, Item, V2Path};
 
 use crate::fasthash::FastMap;
 use crate::map::{Condition, Map, V2Ref};
@@ -22,6 +23,45 @@ pub struct Position {
     /// `DT`, `DTM` or `TM` for a date/time position (a TS counts as its DTM), worked
     /// out once so walks compare no strings.
     pub temporal: Option<&'static str>,
+    /// A condition of the map reads this position's field (see
+    /// [`Positions::decides_mapping`]), worked out once.
+    pub decides: bool,
+    /// The codes of `vocabulary`, indexed once (`None`: no vocabulary, or one the map
+    /// does not have).
+    pub codes: Option<Arc<CodeIndex>>,
+}
+
+/// A vocabulary map's codes, for lookups per value without scanning its rows.
+#[derive(Debug)]
+pub struct CodeIndex {
+    /// The vocabulary map's name.
+    pub name: String,
+    /// [`crate::map::VocabularyMap::is_target_only`].
+    pub target_only: bool,
+    /// v2 code → whether it has a FHIR equivalent (`entry` is some; `lookup` is some).
+    codes: FastMap<Box<str>, bool>,
+}
+
+impl CodeIndex {
+    /// `None`: not a code of the map; `Some(false)`: known, with no FHIR equivalent.
+    pub fn get(&self, code: &str) -> Option<bool> {
+        self.codes.get(code).copied()
+    }
+
+    fn of(v: &crate::map::VocabularyMap) -> Self {
+        let mut codes: FastMap<Box<str>, bool> = FastMap::default();
+        for c in &v.concepts {
+            if let Some(code) = &c.v2_code {
+                let e = codes.entry(code.as_str().into()).or_insert(false);
+                *e |= c.target.is_some();
+            }
+        }
+        Self {
+            name: v.name.clone(),
+            target_only: v.is_target_only(),
+            codes,
+        }
+    }
 }
 
 /// Segment id, field and component packed in one word: one multiply to hash, no
@@ -41,7 +81,9 @@ fn key(segment: [u8; 3], field: u16, component: u16) -> Key {
 pub struct Positions {
     table: FastMap<Key, Position>,
     /// Fields the map reads in its conditions (OBX-2 decides how OBX-5 maps).
-    decides: HashSet<([u8; 3], u16)>,
+    decides: FastMap<([u8; 3], u16), ()>,
+    /// Segments the map knows.
+    segments: FastMap<[u8; 3], ()>,
 }
 
 impl Positions {
@@ -54,9 +96,20 @@ impl Positions {
                 }
             }
         }
+        let segments = map
+            .segments()
+            .filter_map(|s| <[u8; 3]>::try_from(s.id.as_bytes()).ok())
+            .map(|id| (id, ()))
+            .collect();
+        let mut table = build(map);
+        for (k, pos) in table.iter_mut() {
+            let segment = [(k >> 56) as u8, (k >> 48) as u8, (k >> 40) as u8];
+            pos.decides = decides.contains(&(segment, (k >> 16) as u16));
+        }
         Self {
-            table: build(map),
-            decides,
+            table,
+            decides: decides.into_iter().map(|k| (k, ())).collect(),
+            segments,
         }
     }
 
@@ -84,7 +137,86 @@ impl Positions {
     /// True when a condition of the map reads this field: the field is consumed by the
     /// mapping even without a target of its own.
     pub fn decides_mapping(&self, path: &V2Path) -> bool {
-        self.decides.contains(&(path.segment, path.field))
+        self.decides.contains_key(&(path.segment, path.field))
+    }
+
+    /// True when the map has a segment map for the segment of `path`.
+    pub fn knows_segment(&self, path: &V2Path) -> bool {
+        self.segments.contains_key(&path.segment)
+    }
+}
+
+/// One leaf of a v2 message, as the shared walk hands it to the rules: the item, its
+/// path, and what the map says about its field and its position (looked up once per
+/// leaf for every rule).
+#[derive(Debug)]
+pub struct V2Leaf<'a, 'i> {
+    pub item: &'a Item<'i>,
+    pub path: V2Path,
+    /// [`Positions::field`] of the path.
+    pub field: Option<&'a Position>,
+    /// [`Positions::position`] of the path.
+    pub position: Option<&'a Position>,
+}
+
+impl<'a, 'i> V2Leaf<'a, 'i> {
+    /// The leaf of `item` (`None` for a FHIR item).
+    #[inline]
+    pub fn of(item: &'a Item<'i>, positions: &'a Positions) -> Option<Self> {
+        let ElementPath::V2(path) = item.path else {
+            return None;
+        };
+        let field = positions.field(&path);
+        // `position` starts with the same field lookup; skip it when the field is unknown.
+        let position = if field.is_some() {
+            positions.position(&path)
+        } else {
+            None
+        };
+        Some(V2Leaf {
+            item,
+            path,
+            field,
+            position,
+        })
+    }
+}
+
+/// Calls `f` for every leaf of `msg`, as the engine's shared walk does.
+pub fn walk_v2(msg: &Message<'_>, env: &RuleEnv<'_>, f: &mut dyn FnMut(&V2Leaf<'_, '_>)) {
+    use ira_parse::model::Sample;
+    msg.walk(&mut |item| {
+        if let Some(leaf) = V2Leaf::of(item, &env.positions) {
+            f(&leaf);
+        }
+    });
+}
+
+/// A v2 path without occurrence and repetition (a schema key) packed in the low 64 bits
+/// of a [`super::PackedKey`]; rules put a detail variant in the bits above.
+pub fn pack_path(p: &V2Path) -> u128 {
+    u128::from(
+        (u64::from(p.segment[0]) << 56)
+            | (u64::from(p.segment[1]) << 48)
+            | (u64::from(p.segment[2]) << 40)
+            | (u64::from(p.field) << 24)
+            | (u64::from(p.component & 0xFFF) << 12)
+            | u64::from(p.subcomponent & 0xFFF),
+    ) | (u128::from(p.component >> 12) << 64)
+        | (u128::from(p.subcomponent >> 12) << 68)
+}
+
+/// The schema key packed by [`pack_path`] (the bits above 72 ignored).
+pub fn unpack_path(k: u128) -> V2Path {
+    let lo = k as u64;
+    let hi = (k >> 64) as u16;
+    V2Path {
+        segment: [(lo >> 56) as u8, (lo >> 48) as u8, (lo >> 40) as u8],
+        occurrence: 1,
+        field: (lo >> 24) as u16,
+        repetition: 1,
+        component: ((lo >> 12) & 0xFFF) as u16 | ((hi & 0xF) << 12),
+        subcomponent: (lo & 0xFFF) as u16 | (((hi >> 4) & 0xF) << 12),
     }
 }
 
@@ -112,6 +244,7 @@ impl<'m> RuleEnv<'m> {
 
 fn build(map: &Map) -> FastMap<Key, Position> {
     let mut out = FastMap::default();
+    let mut codes = std::collections::HashMap::new();
     for seg in map.segments() {
         for row in seg.rows() {
             let Ok(id) = <[u8; 3]>::try_from(row.segment.as_bytes()) else {
@@ -122,7 +255,7 @@ fn build(map: &Map) -> FastMap<Key, Position> {
                 continue;
             }
             let path = V2Path::field(id, row.field);
-            out.insert(field_key, position_of(map, &path, &row.v2_type));
+            out.insert(field_key, position_of(map, &path, &row.v2_type, &mut codes));
             if let Some(dt) = map.datatype(&row.v2_type) {
                 for c in dt.rows() {
                     let k = key(id, row.field, c.component);
@@ -133,7 +266,7 @@ fn build(map: &Map) -> FastMap<Key, Position> {
                         component: c.component,
                         ..path
                     };
-                    out.insert(k, position_of(map, &path, &c.v2_type));
+                    out.insert(k, position_of(map, &path, &c.v2_type, &mut codes));
                 }
             }
         }
@@ -141,9 +274,23 @@ fn build(map: &Map) -> FastMap<Key, Position> {
     out
 }
 
-fn position_of(map: &Map, path: &V2Path, v2_type: &str) -> Position {
+fn position_of(
+    map: &Map,
+    path: &V2Path,
+    v2_type: &str,
+    codes: &mut std::collections::HashMap<String, Option<Arc<CodeIndex>>>,
+) -> Position {
     let target = map.targets(path).into_iter().find(|t| t.assigned.is_none());
+    let vocabulary = target.as_ref().and_then(|t| t.vocabulary.clone());
+    let codes = vocabulary.as_ref().and_then(|v| {
+        codes
+            .entry(v.clone())
+            .or_insert_with(|| map.vocabulary(v).map(|m| Arc::new(CodeIndex::of(m))))
+            .clone()
+    });
     Position {
+        decides: false,
+        codes,
         temporal: match v2_type {
             "DT" => Some("DT"),
             "DTM" | "TS" => Some("DTM"),
@@ -151,7 +298,7 @@ fn position_of(map: &Map, path: &V2Path, v2_type: &str) -> Position {
             _ => None,
         },
         v2_type: v2_type.to_owned(),
-        vocabulary: target.as_ref().and_then(|t| t.vocabulary.clone()),
+        vocabulary,
         target: target.map(|t| t.path),
     }
 }
