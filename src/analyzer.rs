@@ -7,10 +7,11 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use ira_analyze::analysis::{Analysis, AnalysisInput, analyze};
+use ira_analyze::analysis::{Analysis, AnalysisInput, analyze_streaming};
 use ira_analyze::map::Map;
 use ira_analyze::rules::{Finding, RiskSeverity};
 use ira_analyze::spec::{ConceptMap, Spec};
+use ira_analyze::stream::{Opened, StreamOptions};
 use ira_analyze::target::Artifacts;
 use ira_parse::Issue;
 use ira_parse::document::ReadOptions;
@@ -475,8 +476,14 @@ impl Analyzer {
             map,
             spec,
         };
+        let options = ReadOptions::default();
+        let stream = StreamOptions::default();
+        // Large files are streamed in chunks (memory stays bounded); small ones are read
+        // whole, with every check of `read_file_with`.
+        let whole_below = stream.chunk_size as u64;
         let Some(callback) = &self.progress else {
-            return analyze(input, &input::read_file, ReadOptions::default());
+            let open = |file: &SourceFile| input::open_with(file, &options.limits, whole_below);
+            return analyze_streaming(input, &open, options, stream);
         };
         let all: Vec<&SourceFile> = legacy
             .table
@@ -498,9 +505,10 @@ impl Analyzer {
             bytes_done: 0,
             bytes_total,
         });
-        let load = |file: &SourceFile| -> Result<Vec<u8>, Issue> {
-            let result = input::read_file(file);
-            let n = result.as_ref().map_or(0, |b| b.len() as u64);
+        // Counted when a file is opened (a large file is then read in chunks).
+        let open = |file: &SourceFile| -> Result<Opened, Issue> {
+            let result = input::open_with(file, &options.limits, whole_below);
+            let n = std::fs::metadata(&file.path).map_or(0, |m| m.len());
             let bytes = bytes_done.fetch_add(n, Ordering::Relaxed) + n;
             let files = files_done.fetch_add(1, Ordering::Relaxed) + 1;
             callback(&Progress {
@@ -511,7 +519,7 @@ impl Analyzer {
             });
             result
         };
-        analyze(input, &load, ReadOptions::default())
+        analyze_streaming(input, &open, options, stream)
     }
 }
 
@@ -657,19 +665,26 @@ fn provenance(
 ) -> Result<Provenance, Error> {
     let mut inputs = Vec::new();
     for (role, path) in files {
-        let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        // In blocks: a 1 GB input is hashed in constant memory.
+        let (sha256, bytes) = ira_report::report_json::sha256_hex_reader(
+            std::fs::File::open(path).map_err(|source| Error::Read {
+                what: "input",
+                path: path.clone(),
+                source,
+            })?,
+        )
+        .map_err(|source| Error::Read {
             what: "input",
             path: path.clone(),
             source,
         })?;
-        let sha256 = ira_report::report_json::sha256_hex(&bytes);
         if *role == InputRole::Spec {
             spec_sha256 = Some(sha256.clone());
         }
         inputs.push(InputFile {
             role: *role,
             path: path.display().to_string(),
-            bytes: bytes.len() as u64,
+            bytes,
             sha256,
         });
     }

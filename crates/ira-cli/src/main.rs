@@ -213,7 +213,11 @@ fn run_profile(args: &ProfileArgs) -> Result<(), String> {
         if let Some(shard) = args.shard {
             discovery = shard_of(&discovery, shard)?;
         }
-        ira_analyze::profile::profile(&discovery, input::read_file)
+        // Large files are streamed in chunks: memory does not grow with the corpus.
+        let stream = ira_analyze::stream::StreamOptions::default();
+        let limits = ira_parse::Limits::default();
+        let open = |f: &input::SourceFile| input::open_with(f, &limits, stream.chunk_size as u64);
+        ira_analyze::profile::profile_streaming(&discovery, &open, stream)
     };
     let format = args.format.unwrap_or(if args.out.is_some() {
         ProfileFormat::Json

@@ -251,6 +251,67 @@ pub fn read_file_with(file: &SourceFile, limits: &Limits) -> Result<Vec<u8>, Iss
     read_observed(file, limits, &mut || {})
 }
 
+/// Opens a file for streaming (large files, read in chunks): the same checks as
+/// [`read_file_with`] before the first byte (a regular file, within the size limit),
+/// and at the end of the stream the same check that the file did not change while it
+/// was read — a changed file ends the stream with an error, so none of it is used.
+/// Files up to `whole_below` bytes are read whole with [`read_file_with`].
+pub fn open_with(
+    file: &SourceFile,
+    limits: &Limits,
+    whole_below: u64,
+) -> Result<Box<dyn std::io::Read + Send>, Issue> {
+    let fail = |code: IssueCode, detail: String| {
+        Err(Issue::new(code, Location::new(file.id, None, 0, 0), detail))
+    };
+    let before = match std::fs::metadata(&file.path) {
+        Ok(m) => m,
+        Err(e) => return fail(IssueCode::InputUnreadable, format!("cannot read: {e}")),
+    };
+    if !before.is_file() || before.len() <= whole_below || before.len() > limits.max_file_bytes {
+        // Small, or refused: the whole-file path says why with the right code.
+        return read_file_with(file, limits)
+            .map(|b| Box::new(std::io::Cursor::new(b)) as Box<dyn std::io::Read + Send>);
+    }
+    match std::fs::File::open(&file.path) {
+        Ok(f) => Ok(Box::new(Watched {
+            file: f,
+            path: file.path.clone(),
+            len: before.len(),
+            modified: before.modified().ok(),
+            read: 0,
+        })),
+        Err(e) => fail(IssueCode::InputUnreadable, format!("cannot read: {e}")),
+    }
+}
+
+/// A file being streamed that checks, at its end, that it is still the file it was.
+struct Watched {
+    file: std::fs::File,
+    path: PathBuf,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    read: u64,
+}
+
+impl std::io::Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() {
+            let same = std::fs::metadata(&self.path)
+                .map(|m| m.len() == self.len && m.modified().ok() == self.modified)
+                .unwrap_or(false);
+            if !same || self.read != self.len {
+                return Err(std::io::Error::other(
+                    "size or modification time changed while the file was read",
+                ));
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// Reads a file, calling `mid` between the read and the second look at its metadata
 /// (a seam for the test of a file that changes while read).
 fn read_observed(
@@ -555,6 +616,49 @@ mod tests {
         assert_eq!(d.problems.len(), 1);
         assert_eq!(d.problems[0].code, IssueCode::InputSymlinkLoop);
         assert!(d.problems[0].detail.contains("loop"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn open_with_streams_large_files_and_catches_a_change_at_the_end() {
+        use std::io::{Read, Write};
+        let dir = temp_dir("openwith");
+        let path = dir.join("big.hl7");
+        let content = b"MSH|^~\\&|A\rPID|1\r".repeat(100);
+        std::fs::write(&path, &content).unwrap();
+        let file = SourceFile {
+            id: FileId(0),
+            path: path.clone(),
+            walked: false,
+        };
+        let limits = Limits::default();
+        // Streamed (over `whole_below`): the same bytes.
+        let mut got = Vec::new();
+        open_with(&file, &limits, 16)
+            .unwrap()
+            .read_to_end(&mut got)
+            .unwrap();
+        assert_eq!(got, content);
+        // Over the size limit: refused before the first byte, with its own code.
+        let small = Limits {
+            max_file_bytes: 10,
+            ..Limits::default()
+        };
+        let refused = open_with(&file, &small, 16).err().unwrap();
+        assert_eq!(refused.code, IssueCode::InputTooLarge);
+        // Grows while streamed: the stream ends with an error, so none of it is used.
+        let mut r = open_with(&file, &limits, 16).unwrap();
+        let mut first = [0u8; 64];
+        r.read_exact(&mut first).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"MSH|^~\\&|B\r")
+            .unwrap();
+        let mut rest = Vec::new();
+        let err = r.read_to_end(&mut rest).unwrap_err();
+        assert!(err.to_string().contains("changed while the file was read"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 

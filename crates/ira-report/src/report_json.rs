@@ -33,6 +33,30 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
+/// SHA-256 (lower-case hex) and length of everything `reader` yields, read in blocks so
+/// memory does not grow with the input.
+pub fn sha256_hex_reader(mut reader: impl std::io::Read) -> std::io::Result<(String, u64)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    let mut s = String::with_capacity(64);
+    for b in hasher.finalize() {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    Ok((s, total))
+}
+
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// A point in time, seconds since the Unix epoch (UTC).
