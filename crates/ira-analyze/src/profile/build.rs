@@ -11,7 +11,7 @@ use ira_parse::input::{SourceFile, detect};
 use ira_parse::model::{ElementPath, Item, Sample, SampleInfo, Standard, TypeHint, V2Path};
 use ira_parse::{FileId, Issue};
 
-use super::stats::{CODE_MAX_CHARS, CodeStats, LOCATIONS_KEPT, PathProfile, SeenAt};
+use super::stats::{CodeStats, LOCATIONS_KEPT, PathProfile, SeenAt, is_code_shaped};
 use super::types::{self, Check, Leaf};
 use super::{Group, GroupStandard, PathKey, Profile};
 use crate::map::Map;
@@ -179,11 +179,20 @@ impl GroupBuild {
             }
             v.get_mut(i).map(|t| t.get_or_insert_with(Default::default))
         }
+        // A code of the field's HL7 table, or of the message header (no patient data:
+        // `UNICODE UTF-8` in MSH-18), is recorded even with a space in it; any other
+        // value only if it looks like a code.
+        let mut in_table = matches!(
+            item.path,
+            ira_parse::model::ElementPath::V2(p) if p.segment == *b"MSH"
+        );
         match leaf.check {
             Check::None => {}
             Check::Table(codes) => {
+                let known = codes.contains(text.as_ref());
+                in_table |= known;
                 if let Some(t) = stats(&mut self.leaf_types, leaf_index) {
-                    t.add_table(codes.contains(text.as_ref()));
+                    t.add_table(known);
                 }
             }
             _ => {
@@ -197,7 +206,7 @@ impl GroupBuild {
         if leaf.coded {
             let c = s.codes.get_or_insert_with(FileCodes::default);
             c.total += 1;
-            if text.chars().count() > CODE_MAX_CHARS {
+            if !(in_table || is_code_shaped(&text)) {
                 c.too_long += 1;
             } else if let Some(n) = c.counts.get_mut(text.as_ref()) {
                 *n += 1;

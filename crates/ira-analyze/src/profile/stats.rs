@@ -22,6 +22,14 @@ pub const LOCATIONS_KEPT: usize = 3;
 /// and a long value in a coded field is more likely text sent in the wrong field.
 pub const CODE_MAX_CHARS: usize = 64;
 
+/// Whether a value of a coded field may be recorded in a profile: at most
+/// [`CODE_MAX_CHARS`] characters and no whitespace. Text sent in a coded field (a name, a
+/// clinical note in OBR-13 of a v2.5 message, free text in a FHIR `code`) has spaces;
+/// recording it would put patient data in the profile.
+pub fn is_code_shaped(value: &str) -> bool {
+    value.chars().count() <= CODE_MAX_CHARS && !value.contains(char::is_whitespace)
+}
+
 /// Value lengths in characters (decoded text).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LengthStats {
@@ -176,7 +184,8 @@ fn capped_merge(
 pub struct CodeStats {
     /// Values seen (recorded or not).
     pub total: u64,
-    /// Values longer than 64 characters, not recorded.
+    /// Values not recorded because they do not look like codes: longer than 64
+    /// characters, or with whitespace (text in a coded field). Counted only.
     pub too_long: u64,
     /// More than 1000 distinct values were seen: only the 1000 smallest (by code) are
     /// kept, the others count in `total` only.
@@ -189,7 +198,7 @@ impl CodeStats {
     /// Counts one coded value.
     pub fn add(&mut self, code: &str) {
         self.total += 1;
-        if code.chars().count() > CODE_MAX_CHARS {
+        if !is_code_shaped(code) {
             self.too_long += 1;
             return;
         }
@@ -430,6 +439,18 @@ mod tests {
         let mut empty = LengthStats::default();
         empty.merge(&a);
         assert_eq!(empty, all);
+    }
+
+    #[test]
+    fn text_in_a_coded_field_is_counted_not_recorded() {
+        let mut c = CodeStats::default();
+        c.add("F");
+        c.add("PATIENT FASTING SINCE MIDNIGHT");
+        c.add("DOE\tJANE");
+        assert_eq!(c.values.keys().collect::<Vec<_>>(), ["F"]);
+        assert_eq!((c.total, c.too_long), (3, 2));
+        assert!(is_code_shaped("urn:oid:2.16.840.1.113883.4.1"));
+        assert!(!is_code_shaped("two words"));
     }
 
     #[test]
