@@ -10,6 +10,8 @@ mod entry;
 
 use std::path::PathBuf;
 
+use ira_parse::input::Format;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -60,12 +62,78 @@ fn hl7_regressions() {
     }
 }
 
+/// FHIR inputs are kept as plain `.json`, `.ndjson` or `.xml` files (so `ira parse
+/// fixtures/` reads them as what they are); a file without one of those extensions is a
+/// raw fuzz input whose first byte picks the reader. Every one is read with the
+/// base-R4 check on, whatever its format.
+fn fhir_format(name: &str) -> Option<Format> {
+    match name.rsplit_once('.').map(|(_, e)| e) {
+        Some("json") => Some(Format::FhirJson),
+        Some("ndjson") => Some(Format::FhirNdjson),
+        Some("xml") => Some(Format::FhirXml),
+        _ => None,
+    }
+}
+
+/// Runs `f` on another thread and fails if it takes longer than a minute: a hang
+/// (fhirbolt's was an endless loop) must fail the test, not stall CI.
+fn within_a_minute<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("{what}: did not finish within a minute (hang?)"))
+}
+
 #[test]
 fn fhir_regressions() {
     for (name, bytes) in inputs("fhir") {
         eprintln!("fhir/{name}");
-        entry::fhir(&bytes, Some(&ira_conform::FhirboltConformance));
+        within_a_minute(&name.clone(), move || match fhir_format(&name) {
+            Some(format) => {
+                entry::read_and_walk(&bytes, format, Some(&ira_conform::FhirboltConformance));
+            }
+            None => entry::fhir(&bytes, Some(&ira_conform::FhirboltConformance)),
+        });
     }
+}
+
+/// fhirbolt 0.4's compatibility mode loops forever on an unknown element holding a
+/// non-empty array, at any depth (`"foo": [1]`, `"_baz": [null]`); ira-conform now runs
+/// fhirbolt in strict mode. The unknown elements are reported once each, by the
+/// reader's schema check, at their resource; nothing is reported twice by fhirbolt.
+#[test]
+fn fhir_unknown_elements_holding_arrays_do_not_hang_the_base_r4_check() {
+    let read = |name: &'static str, format: Format| {
+        let bytes = std::fs::read(root().join("fixtures/fuzz/fhir").join(name)).unwrap();
+        within_a_minute(name, move || {
+            let (counts, w) =
+                entry::read_and_walk(&bytes, format, Some(&ira_conform::FhirboltConformance));
+            let issues: Vec<String> = w
+                .issues
+                .iter()
+                .map(|i| format!("{} {} @ {}", i.code.as_str(), i.detail, i.location))
+                .collect();
+            (counts, issues)
+        })
+    };
+    let (counts, issues) = read("unknown-array-hang.json", Format::FhirJson);
+    assert_eq!((counts.found, counts.skipped), (1, 0));
+    assert_eq!(
+        issues,
+        ["fhir-schema Patient.foo: unknown element @ message 1, line 1, byte 0"]
+    );
+    let (counts, issues) = read("unknown-array-hang-nested.ndjson", Format::FhirNdjson);
+    assert_eq!((counts.found, counts.skipped), (2, 0));
+    assert_eq!(
+        issues,
+        [
+            "fhir-schema Patient.name[0].foo: unknown element @ message 1, line 1, byte 0",
+            "fhir-schema Patient._birthDate.bar: unknown element @ message 1, line 1, byte 0",
+            "fhir-schema Observation._baz: unknown element @ message 2, line 2, byte 99",
+        ]
+    );
 }
 
 #[test]

@@ -21,5 +21,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             }
         }));
     });
-    ira_fuzz::entry::fhir(data, Some(&ira_conform::FhirboltConformance));
+    #[cfg(feature = "conform")]
+    let conformance: Option<&dyn ira_parse::fhir::Conformance> =
+        Some(&ira_conform::FhirboltConformance);
+    // Without the `conform` feature (fhirbolt takes long to compile): the readers alone.
+    #[cfg(not(feature = "conform"))]
+    let conformance = None;
+    ira_fuzz::entry::fhir(data, conformance);
 });
