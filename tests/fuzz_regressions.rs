@@ -160,3 +160,35 @@ fn analyze_regressions() {
         entry::analyze(&bytes, &slots);
     }
 }
+
+/// Replays a whole fuzz corpus on stable, with the base-R4 check on for FHIR (which a
+/// fuzz build without the `conform` feature leaves out):
+/// `IRA_FUZZ_REPLAY=fhir:fuzz/corpus/fhir cargo test --test fuzz_regressions -- --ignored`.
+#[test]
+#[ignore = "needs IRA_FUZZ_REPLAY=<target>:<corpus dir>"]
+fn replay_a_corpus() {
+    let Ok(spec) = std::env::var("IRA_FUZZ_REPLAY") else {
+        return;
+    };
+    let (target, dir) = spec
+        .split_once(':')
+        .expect("IRA_FUZZ_REPLAY=<target>:<dir>");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    let slots = entry::analyze_slots(&root().join("fuzz/slots"));
+    for p in &paths {
+        let bytes = std::fs::read(p).unwrap();
+        match target {
+            "hl7" => entry::hl7(&bytes),
+            "fhir" => entry::fhir(&bytes, Some(&ira_conform::FhirboltConformance)),
+            "spec" => entry::spec(&bytes),
+            "profile_loaders" => entry::profile_loaders(&bytes),
+            "analyze" => entry::analyze(&bytes, &slots),
+            other => panic!("unknown target {other}"),
+        }
+    }
+    eprintln!("{target}: {} inputs replayed", paths.len());
+}
