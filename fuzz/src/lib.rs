@@ -1,0 +1,3 @@
+//! The fuzzed entry points (see `entry.rs`, also compiled into the stable tests).
+
+pub mod entry;
