@@ -135,7 +135,16 @@ pub fn read_and_walk(
 ) -> (Counts, Walker) {
     let file = source_file("fuzz.input");
     let mut w = Walker::new(bytes);
-    let counts = read_samples(&file, format, bytes, ReadOptions { conformance }, &mut w);
+    let counts = read_samples(
+        &file,
+        format,
+        bytes,
+        ReadOptions {
+            conformance,
+            ..ReadOptions::default()
+        },
+        &mut w,
+    );
     assert!(
         counts.skipped <= counts.found,
         "skipped {} > found {}",
