@@ -141,6 +141,7 @@ pub struct Analyzer {
     jobs: Option<usize>,
     generated_at: Option<Timestamp>,
     progress: Option<Arc<ProgressFn>>,
+    limits: ira_parse::Limits,
 }
 
 impl fmt::Debug for Analyzer {
@@ -156,6 +157,7 @@ impl fmt::Debug for Analyzer {
             .field("jobs", &self.jobs)
             .field("generated_at", &self.generated_at)
             .field("progress", &self.progress.is_some())
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -226,6 +228,14 @@ impl Analyzer {
     /// default). The report then holds patient data, and says so.
     pub fn show_values(mut self, show: bool) -> Analyzer {
         self.show_values = show;
+        self
+    }
+
+    /// Input limits (file size, line length, segment, field and repetition counts,
+    /// JSON depth; [`ira_parse::Limits`] documents the defaults). Input over a limit is
+    /// refused with a positioned issue, never read into memory.
+    pub fn limits(mut self, limits: ira_parse::Limits) -> Analyzer {
+        self.limits = limits;
         self
     }
 
@@ -476,7 +486,10 @@ impl Analyzer {
             map,
             spec,
         };
-        let options = ReadOptions::default();
+        let options = ReadOptions {
+            limits: self.limits,
+            ..ReadOptions::default()
+        };
         let stream = StreamOptions::default();
         // Large files are streamed in chunks (memory stays bounded); small ones are read
         // whole, with every check of `read_file_with`.

@@ -47,6 +47,11 @@ pub struct AnalyzeArgs {
     /// No progress bar (it is only shown when standard error is a terminal anyway).
     #[arg(long, short)]
     pub quiet: bool,
+    /// An input limit, `NAME=VALUE` (repeatable): max_file_bytes (default 4G),
+    /// max_line_bytes (32M), max_segments_per_message (100000), max_fields_per_segment
+    /// (10000), max_repetitions_per_field (10000), max_json_depth (100).
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    pub limits: Vec<String>,
 }
 
 /// What `ira analyze` writes (`parse` and `profile` have fewer formats, so this is
@@ -115,7 +120,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<bool, String> {
         .legacy(args.legacy.iter().cloned())
         .target(args.target.iter().cloned())
         .profiles(args.profile.iter().cloned())
-        .show_values(args.show_values);
+        .show_values(args.show_values)
+        .limits(crate::parse_limits(&args.limits)?);
     if let Some(spec) = &args.spec {
         analyzer = analyzer.spec(spec);
     }

@@ -68,6 +68,9 @@ struct ParseArgs {
     /// Skip the base FHIR R4 conformance check of resources (faster).
     #[arg(long)]
     no_conformance: bool,
+    /// An input limit, `NAME=VALUE` (repeatable; see `ira analyze --help`).
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    limits: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -181,7 +184,9 @@ fn main() -> ExitCode {
 fn run_parse(args: &ParseArgs) -> Result<(), String> {
     let discovery = input::discover(&args.paths).map_err(input_error)?;
     let conformance = ira_conform::FhirboltConformance;
+    let limits = parse_limits(&args.limits)?;
     let options = ReadOptions {
+        limits,
         conformance: if args.no_conformance {
             None
         } else {
@@ -189,7 +194,11 @@ fn run_parse(args: &ParseArgs) -> Result<(), String> {
         },
         ..ReadOptions::default()
     };
-    let ov = overview::overview(&discovery, input::read_file, options);
+    let ov = overview::overview(
+        &discovery,
+        |f: &input::SourceFile| input::read_file_with(f, &limits),
+        options,
+    );
     let rendered = match args.format {
         OutputFormat::Text => ira_report::parse::text(&ov),
         OutputFormat::Json => ira_report::parse::json(&ov),
@@ -262,6 +271,18 @@ fn shard_of(discovery: &input::Discovery, shard: Shard) -> Result<input::Discove
         return Ok(input::Discovery::default());
     }
     input::discover(&mine).map_err(input_error)
+}
+
+/// The limits of `--limit NAME=VALUE` flags, over the defaults.
+pub(crate) fn parse_limits(items: &[String]) -> Result<ira_parse::Limits, String> {
+    let mut limits = ira_parse::Limits::default();
+    for item in items {
+        let (name, value) = item
+            .split_once('=')
+            .ok_or_else(|| format!("--limit {item}: expected NAME=VALUE"))?;
+        limits.set(name.trim(), value)?;
+    }
+    Ok(limits)
 }
 
 /// Writes to standard output, or to `out` through a temporary file and a rename so a

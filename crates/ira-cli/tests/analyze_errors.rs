@@ -99,3 +99,71 @@ fn a_missing_sample_path_and_no_samples() {
     assert!(err.starts_with("ira: error: no legacy samples"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_bad_limit() {
+    let spec = "fixtures/demo/ira.toml";
+    let (code, err) = ira(&["analyze", "--spec", spec, "--limit", "max_depth=3"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("ira: error: no limit `max_depth`; the limits are max_file_bytes,"),
+        "{err}"
+    );
+    let (code, err) = ira(&["analyze", "--spec", spec, "--limit", "max_json_depth"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "ira: error: --limit max_json_depth: expected NAME=VALUE\n"
+    );
+    let (code, err) = ira(&["parse", "fixtures/v2", "--limit", "max_json_depth=0"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("`0` is not a positive whole number"), "{err}");
+}
+
+/// A limit from the command line is applied: files over it are not read, and the
+/// report's accounts say why (they are data, not an error: exit 0 without a gate).
+#[test]
+fn a_limit_is_applied_and_accounted() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ira"))
+        .args([
+            "analyze",
+            "--legacy",
+            "fixtures/demo/legacy",
+            "--limit",
+            "max_file_bytes=1K",
+            "--format",
+            "json",
+        ])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let accounts = report["accounts"].as_array().unwrap();
+    assert!(!accounts.is_empty());
+    let too_large: Vec<_> = accounts
+        .iter()
+        .filter(|a| a["unreadable"] == "input-too-large")
+        .collect();
+    assert!(!too_large.is_empty(), "{accounts:?}");
+    for a in too_large {
+        assert_eq!(a["found"], 0);
+    }
+    let parse = Command::new(env!("CARGO_BIN_EXE_ira"))
+        .args([
+            "parse",
+            "fixtures/v2/batch.hl7",
+            "--limit",
+            "max_file_bytes=100",
+        ])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(parse.stdout).unwrap();
+    assert!(
+        text.contains(
+            "error[input-too-large] byte 0: file of 547 bytes, over the limit of 100 bytes"
+        ),
+        "{text}"
+    );
+}

@@ -60,6 +60,57 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The names [`Limits::set`] takes: the field names.
+    pub const NAMES: [&'static str; 6] = [
+        "max_file_bytes",
+        "max_line_bytes",
+        "max_segments_per_message",
+        "max_fields_per_segment",
+        "max_repetitions_per_field",
+        "max_json_depth",
+    ];
+
+    /// Sets the limit called `name` (a field name) from `value`: a whole number, with an
+    /// optional binary suffix `K`, `M` or `G` (`64M` = 64 MiB). The error says what was
+    /// wrong, for a person.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let v = value.trim();
+        let (digits, unit) = match v.char_indices().last() {
+            Some((i, 'K' | 'k')) => (&v[..i], 1u64 << 10),
+            Some((i, 'M' | 'm')) => (&v[..i], 1u64 << 20),
+            Some((i, 'G' | 'g')) => (&v[..i], 1u64 << 30),
+            _ => (v, 1),
+        };
+        let n = digits
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(unit))
+            .filter(|&n| n > 0)
+            .ok_or_else(|| {
+                format!("limit {name}: `{value}` is not a positive whole number (suffix K, M or G allowed)")
+            })?;
+        let small =
+            |n: u64| u32::try_from(n).map_err(|_| format!("limit {name}: {n} is too large"));
+        match name {
+            "max_file_bytes" => self.max_file_bytes = n,
+            "max_line_bytes" => {
+                self.max_line_bytes =
+                    usize::try_from(n).map_err(|_| format!("limit {name}: {n} is too large"))?
+            }
+            "max_segments_per_message" => self.max_segments_per_message = small(n)?,
+            "max_fields_per_segment" => self.max_fields_per_segment = small(n)?,
+            "max_repetitions_per_field" => self.max_repetitions_per_field = small(n)?,
+            "max_json_depth" => self.max_json_depth = small(n)?,
+            _ => {
+                return Err(format!(
+                    "no limit `{name}`; the limits are {}",
+                    Self::NAMES.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The depth limit in force (never above [`HARD_MAX_DEPTH`]).
     pub fn json_depth(&self) -> usize {
         self.max_json_depth.min(HARD_MAX_DEPTH) as usize
@@ -71,5 +122,40 @@ impl Limits {
         let fields = self.max_fields_per_segment as usize;
         let reps = self.max_repetitions_per_field as usize;
         self.max_line_bytes.saturating_add(1).min(fields).min(reps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_parses_names_values_and_suffixes() {
+        let mut l = Limits::default();
+        l.set("max_file_bytes", "64M").unwrap();
+        l.set("max_json_depth", "20").unwrap();
+        l.set("max_line_bytes", "1k").unwrap();
+        assert_eq!(
+            (l.max_file_bytes, l.max_json_depth, l.max_line_bytes),
+            (64 << 20, 20, 1024)
+        );
+        assert_eq!(
+            l.set("max_depth", "3").unwrap_err(),
+            "no limit `max_depth`; the limits are max_file_bytes, max_line_bytes, \
+             max_segments_per_message, max_fields_per_segment, max_repetitions_per_field, \
+             max_json_depth"
+        );
+        assert!(
+            l.set("max_json_depth", "0")
+                .unwrap_err()
+                .contains("not a positive")
+        );
+        assert!(l.set("max_json_depth", "-1").is_err());
+        assert!(
+            l.set("max_json_depth", "5G")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(l.set("max_file_bytes", "99999999999999G").is_err());
     }
 }
