@@ -192,7 +192,6 @@ fn run_parse(args: &ParseArgs) -> Result<(), String> {
         } else {
             Some(&conformance)
         },
-        ..ReadOptions::default()
     };
     let ov = overview::overview(
         &discovery,
