@@ -9,23 +9,14 @@ use std::process::Command;
 
 use ira_gen::{Framing, Hl7Options, Terminator, fhir_bundles, fhir_ndjson, hl7_corpus};
 
+mod support;
+use support::ira_binary;
+
 /// Every `ira analyze --format`. Add a format here when it lands (e.g. `html`).
 const FORMATS: &[&str] = &["text", "json", "csv", "markdown", "sarif", "junit", "html"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ira_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let bin = dir.join(format!("ira{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} not built: run `cargo test --workspace`",
-        bin.display()
-    );
-    bin
 }
 
 /// `ira analyze` with `args`; its standard output (exit 0 or 1: the gate may fail).

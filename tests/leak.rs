@@ -9,6 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+use support::ira_binary;
+
 /// Every `ira analyze --format`. Add a format here when it lands (e.g. `html`).
 const ANALYZE_FORMATS: &[&str] = &["text", "json", "csv", "markdown", "sarif", "junit", "html"];
 
@@ -18,18 +21,6 @@ const CANARY_MARKS: &[&str] = &["CANARY", "18870412", "1887-04-12"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ira_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let bin = dir.join(format!("ira{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} not built: run `cargo test --workspace`",
-        bin.display()
-    );
-    bin
 }
 
 fn run(args: &[&str]) -> Output {

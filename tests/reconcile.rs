@@ -16,20 +16,11 @@ use ira::parse::document::ReadOptions;
 use ira::parse::input::{self, Discovery, SourceFile};
 use ira::parse::{Issue, IssueCode, Limits, Location};
 
+mod support;
+use support::ira_binary;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ira_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let bin = dir.join(format!("ira{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} not built: run `cargo test --workspace`",
-        bin.display()
-    );
-    bin
 }
 
 fn run(args: &[&str]) -> Output {

@@ -12,18 +12,8 @@ use std::process::{Child, Command, Output, Stdio};
 
 use ira_gen::{Framing, Hl7Options, Terminator};
 
-fn ira_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/scaling-… → target/<profile>/ira
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let bin = dir.join(format!("ira{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} not built: run `cargo test --workspace`",
-        bin.display()
-    );
-    bin
-}
+mod support;
+use support::ira_binary;
 
 fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ira-scaling-{tag}-{}", std::process::id()));
