@@ -5,11 +5,13 @@ use rayon::prelude::*;
 use ira_parse::Issue;
 use ira_parse::document::{ReadOptions, SampleSink, read_samples};
 use ira_parse::input::{Discovery, SourceFile, detect};
-use ira_parse::model::{Item, Sample};
+use ira_parse::model::{ElementPath, Item, Sample, V2Path};
 
 use super::file_rule::FileState;
-use super::v2types::{RuleEnv, V2Leaf};
+use super::tally::Noted;
+use super::v2types::{RuleEnv, V2Leaf, V2Position, pack_path};
 use super::{SampleCx, SampleFindings, SampleRule, Tally, file_rules, sample_rules, structure_of};
+use crate::fasthash::FastMap;
 
 /// A [`SampleSink`] that runs every per-sample rule on each sample it receives, and
 /// every file rule over the file's samples. One run reads one file: call
@@ -20,6 +22,12 @@ pub struct SampleRuleRun<'e> {
     env: &'e RuleEnv<'e>,
     /// Per-file state of the file rules, started at the file's first sample.
     files: Vec<Box<dyn FileState>>,
+    /// Per schema position met in the file: the map's facts and the leaf rules that
+    /// want its leaves (bit i: `leaf_rules()[i]`). Most positions are wanted by none.
+    at: FastMap<u128, (V2Position<'e>, u32)>,
+    /// What each leaf rule noted in the current sample (kept between samples so their
+    /// buffers are reused).
+    noted: Vec<Noted>,
 }
 
 impl Default for SampleRuleRun<'static> {
@@ -45,6 +53,8 @@ impl<'e> SampleRuleRun<'e> {
             tally: Tally::default(),
             env,
             files: Vec::new(),
+            at: FastMap::default(),
+            noted: Vec::new(),
         }
     }
 
@@ -91,15 +101,10 @@ impl<'e> SampleRuleRun<'e> {
             }
         }
         self.observe_file(sample);
-        RuleSample {
-            v2,
-            found: if v2 {
-                leaf_rules().iter().map(|_| Default::default()).collect()
-            } else {
-                Vec::new()
-            },
-            scope,
+        if v2 && self.noted.is_empty() {
+            self.noted = leaf_rules().iter().map(|_| Noted::default()).collect();
         }
+        RuleSample { v2, scope }
     }
 
     /// One item of the sample begun by [`SampleRuleRun::begin_sample`] (v2 leaves go to
@@ -109,14 +114,26 @@ impl<'e> SampleRuleRun<'e> {
         if !s.v2 {
             return;
         }
-        let Some(leaf) = V2Leaf::of(item, &self.env.positions) else {
+        let ElementPath::V2(path) = item.path else {
             return;
         };
+        let env = self.env;
+        let &mut (at, wanted) = self
+            .at
+            .entry(pack_path(&path.schema_key()))
+            .or_insert_with(|| subscribe(&path, env));
+        if wanted == 0 {
+            return;
+        }
+        let leaf = V2Leaf::at(item, path, &at);
         let cx = SampleCx {
             scope: &s.scope,
-            env: self.env,
+            env,
         };
-        for (rule, noted) in leaf_rules().iter().zip(s.found.iter_mut()) {
+        for (i, (rule, noted)) in leaf_rules().iter().zip(self.noted.iter_mut()).enumerate() {
+            if wanted & 1u32.checked_shl(i as u32).unwrap_or(0) == 0 {
+                continue;
+            }
             let mut f = SampleFindings::with(rule.meta().id, &s.scope, std::mem::take(noted));
             rule.v2_leaf(&leaf, &cx, &mut f);
             *noted = f.into_noted();
@@ -125,8 +142,11 @@ impl<'e> SampleRuleRun<'e> {
 
     /// Ends the sample: records what the leaf rules noted.
     pub fn end_sample(&mut self, s: RuleSample) {
-        for (rule, noted) in leaf_rules().iter().zip(s.found) {
-            SampleFindings::with(rule.meta().id, &s.scope, noted).record(&mut self.tally);
+        if !s.v2 {
+            return;
+        }
+        for (rule, noted) in leaf_rules().iter().zip(self.noted.iter_mut()) {
+            noted.drain_into(rule.meta().id, &s.scope, &mut self.tally);
         }
     }
 
@@ -145,20 +165,35 @@ impl<'e> SampleRuleRun<'e> {
 fn leaf_rules() -> &'static [&'static dyn SampleRule] {
     static LEAF: std::sync::OnceLock<Vec<&'static dyn SampleRule>> = std::sync::OnceLock::new();
     LEAF.get_or_init(|| {
-        sample_rules()
+        let rules: Vec<_> = sample_rules()
             .iter()
             .copied()
             .filter(|r| r.walks_v2())
-            .collect()
+            .collect();
+        // A subscription is one bit of a `u32` per rule.
+        debug_assert!(rules.len() <= 32);
+        rules
     })
 }
 
-/// One sample in the shared walk: its scope and what each leaf rule noted so far.
+/// The facts of the schema position of `path` and the leaf rules that want its leaves.
+fn subscribe<'e>(path: &V2Path, env: &'e RuleEnv<'e>) -> (V2Position<'e>, u32) {
+    let at = V2Position::of(path, &env.positions);
+    let wanted = leaf_rules()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.wants_v2(&at, env))
+        .fold(0u32, |m, (i, _)| {
+            m | 1u32.checked_shl(i as u32).unwrap_or(0)
+        });
+    (at, wanted)
+}
+
+/// One sample in the shared walk: whether it is v2, and its scope.
 #[derive(Debug)]
 pub struct RuleSample {
     v2: bool,
     scope: String,
-    found: Vec<super::tally::Noted>,
 }
 
 impl SampleSink for SampleRuleRun<'_> {
@@ -209,4 +244,110 @@ where
             a.merge(b);
             a
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use ira_parse::FileId;
+
+    use super::*;
+
+    /// Every `.hl7` file under `dir`, recursively, in name order.
+    fn hl7_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                hl7_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "hl7") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Checks the subscription contract on every leaf of a sample: a rule that does not
+    /// want a position notes nothing there.
+    struct Contract<'e> {
+        env: &'e RuleEnv<'e>,
+        leaves: u64,
+        skipped: u64,
+    }
+
+    impl SampleSink for Contract<'_> {
+        fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
+            if sample.as_v2().is_none() {
+                return;
+            }
+            let scope = structure_of(&sample.info()).scope();
+            let cx = SampleCx {
+                scope: &scope,
+                env: self.env,
+            };
+            let env = self.env;
+            let (leaves, skipped) = (&mut self.leaves, &mut self.skipped);
+            sample.walk(&mut |item| {
+                let ElementPath::V2(path) = item.path else {
+                    return;
+                };
+                *leaves += 1;
+                let (at, wanted) = subscribe(&path, env);
+                let leaf = V2Leaf::at(item, path, &at);
+                for (i, rule) in leaf_rules().iter().enumerate() {
+                    if wanted & (1 << i) != 0 {
+                        continue;
+                    }
+                    *skipped += 1;
+                    let mut f = SampleFindings::new(rule.meta().id, &scope);
+                    rule.v2_leaf(&leaf, &cx, &mut f);
+                    assert!(
+                        f.into_noted().is_empty(),
+                        "{} noted a finding at {path}, a position it does not want",
+                        rule.meta().id
+                    );
+                }
+            });
+        }
+
+        fn issue(&mut self, _issue: &Issue) {}
+    }
+
+    #[test]
+    fn a_rule_notes_nothing_at_positions_it_does_not_want() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut files = Vec::new();
+        hl7_files(&root, &mut files);
+        assert!(
+            files.len() > 20,
+            "fixtures not found under {}",
+            root.display()
+        );
+        let mut check = Contract {
+            env: RuleEnv::builtin(),
+            leaves: 0,
+            skipped: 0,
+        };
+        for path in files {
+            let bytes = std::fs::read(&path).unwrap();
+            let file = SourceFile {
+                id: FileId(0),
+                path,
+                walked: false,
+            };
+            read_samples(
+                &file,
+                ira_parse::input::Format::Hl7v2,
+                &bytes,
+                ReadOptions::default(),
+                &mut check,
+            );
+        }
+        // The fixtures exercise the filter: most (rule, leaf) pairs are skipped.
+        assert!(check.leaves > 1000, "{} leaves", check.leaves);
+        assert!(check.skipped > check.leaves, "{} skipped", check.skipped);
+    }
 }

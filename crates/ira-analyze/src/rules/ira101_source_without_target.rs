@@ -3,7 +3,7 @@
 
 use ira_parse::model::{Sample, TypeHint, V2Path};
 
-use super::v2types::{RuleEnv, V2Leaf, pack_path, unpack_path, walk_v2};
+use super::v2types::{RuleEnv, V2Leaf, V2Position, pack_path, unpack_path, walk_v2};
 use super::{
     Category, PackedKey, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule,
     Tally,
@@ -61,6 +61,11 @@ impl SampleRule for Rule {
         true
     }
 
+    fn wants_v2(&self, at: &V2Position<'_>, env: &RuleEnv<'_>) -> bool {
+        let p = &at.path;
+        !(p.segment == *b"MSH" || (p.segment == *b"EVN" && p.field == 1)) && gap(at, env).is_some()
+    }
+
     fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
         let p = &leaf.path;
         // The message header is envelope (MessageHeader, the bundle), not data to
@@ -71,7 +76,12 @@ impl SampleRule for Rule {
         {
             return;
         }
-        let Some((source, detail)) = gap(leaf, cx.env) else {
+        let at = V2Position {
+            path: p.schema_key(),
+            field: leaf.field,
+            position: leaf.position,
+        };
+        let Some((source, detail)) = gap(&at, cx.env) else {
             return;
         };
         found.note_packed(pack_path(&source) | (detail << 80), leaf.item.location);
@@ -101,7 +111,7 @@ const DETAILS: [&str; 4] = [
 
 /// Why the leaf has no destination: the path to report and the index of the detail in
 /// [`DETAILS`], or `None`.
-fn gap(leaf: &V2Leaf<'_, '_>, env: &RuleEnv<'_>) -> Option<(V2Path, u128)> {
+fn gap(leaf: &V2Position<'_>, env: &RuleEnv<'_>) -> Option<(V2Path, u128)> {
     let p = &leaf.path;
     let field_path = V2Path {
         component: 0,

@@ -3,7 +3,7 @@
 
 use ira_parse::model::{Sample, TypeHint};
 
-use super::v2types::{V2Leaf, walk_v2};
+use super::v2types::{RuleEnv, V2Leaf, V2Position, walk_v2};
 use super::{
     Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
 };
@@ -58,6 +58,17 @@ impl SampleRule for Rule {
         true
     }
 
+    fn wants_v2(&self, at: &V2Position<'_>, _env: &RuleEnv<'_>) -> bool {
+        let Some(pos) = at.position else {
+            return false;
+        };
+        let Some(vocab) = pos.codes.as_deref() else {
+            return false;
+        };
+        let target = pos.target.as_deref().unwrap_or_default();
+        at.path.subcomponent <= 1 && !vocab.target_only && !not_a_code(target)
+    }
+
     fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
         let p = &leaf.path;
         if leaf.item.hint == TypeHint::Null || p.subcomponent > 1 {
@@ -73,11 +84,7 @@ impl SampleRule for Rule {
         // Only code positions: the display text or the coding system of a coded
         // element is not a code of the vocabulary.
         let target = pos.target.as_deref().unwrap_or_default();
-        if vocab.target_only
-            || [".display", ".text", ".system", ".version"]
-                .iter()
-                .any(|s| target.ends_with(s))
-        {
+        if vocab.target_only || not_a_code(target) {
             return;
         }
         let code = leaf.item.value.text();
@@ -96,6 +103,14 @@ impl SampleRule for Rule {
         let source = p.schema_key().to_string();
         found.note(Some(source), pos.target.clone(), detail, leaf.item.location);
     }
+}
+
+/// True for a target that holds the display text or the coding system of a coded
+/// element, not a code.
+fn not_a_code(target: &str) -> bool {
+    [".display", ".text", ".system", ".version"]
+        .iter()
+        .any(|s| target.ends_with(s))
 }
 
 /// A code as shown in a finding: quoted when it looks like a code, otherwise only its

@@ -5,7 +5,7 @@ use ira_parse::model::Sample;
 
 use super::shapes::{is_date_time, split_zone};
 use super::temporal::temporal;
-use super::v2types::{RuleEnv, V2Leaf, pack_path, unpack_path, walk_v2};
+use super::v2types::{RuleEnv, V2Leaf, V2Position, pack_path, unpack_path, walk_v2};
 use super::{
     Category, PackedKey, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule,
     Tally,
@@ -60,6 +60,11 @@ impl SampleRule for Rule {
 
     fn walks_v2(&self) -> bool {
         true
+    }
+
+    fn wants_v2(&self, at: &V2Position<'_>, _env: &RuleEnv<'_>) -> bool {
+        at.position
+            .is_some_and(|p| p.temporal == Some("DTM") && p.target.is_some())
     }
 
     fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {

@@ -3,7 +3,7 @@
 use ira_parse::model::{Sample, TypeHint, Value};
 
 use super::shapes::is_number;
-use super::v2types::{RuleEnv, V2Leaf, pack_path, unpack_path, walk_v2};
+use super::v2types::{RuleEnv, V2Leaf, V2Position, pack_path, unpack_path, walk_v2};
 use super::{
     Category, PackedKey, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule,
     Tally,
@@ -54,6 +54,11 @@ impl SampleRule for Rule {
 
     fn walks_v2(&self) -> bool {
         true
+    }
+
+    fn wants_v2(&self, at: &V2Position<'_>, _env: &RuleEnv<'_>) -> bool {
+        let p = &at.path;
+        !(p.segment == *b"OBX" && p.field == 5) && at.position.is_some_and(|p| p.v2_type == "NM")
     }
 
     fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {

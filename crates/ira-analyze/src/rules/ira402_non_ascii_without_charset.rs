@@ -72,6 +72,10 @@ impl SampleRule for Rule {
 /// The position of the first byte above 0x7F, at its segment's line.
 fn first_high_byte(msg: &Message<'_>) -> Option<Location> {
     msg.segments().find_map(|seg| {
+        // Most segments are plain ASCII: one fast check before the byte search.
+        if seg.bytes().is_ascii() {
+            return None;
+        }
         let i = seg.bytes().iter().position(|&b| b >= 0x80)?;
         let mut at = seg.location();
         at.offset += i as u64;

@@ -54,19 +54,18 @@ impl SampleRule for Rule {
                 let Ok(id) = <[u8; 3]>::try_from(seg.name()) else {
                     continue;
                 };
+                let identifiers = cx.env.positions.cx_fields(id);
+                let Some(&last) = identifiers.last() else {
+                    continue;
+                };
                 for (n, raw) in seg.fields() {
-                    if raw.is_empty() {
+                    if n > last {
+                        break;
+                    }
+                    if raw.is_empty() || !identifiers.contains(&n) {
                         continue;
                     }
                     let path = V2Path::field(id, n);
-                    if cx
-                        .env
-                        .positions
-                        .field(&path)
-                        .is_none_or(|p| p.v2_type != "CX")
-                    {
-                        continue;
-                    }
                     for rep in raw.split(|&b| b == d.repetition) {
                         let mut comps = rep.split(|&b| b == d.component);
                         // `""` is HL7's explicit null, not a value.

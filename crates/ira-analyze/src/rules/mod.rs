@@ -57,7 +57,7 @@ pub use engine::{SampleRuleRun, run_sample_rules, run_sample_rules_with};
 pub use file_rule::{FileRule, FileState};
 pub use structures::{Slot, Structure, Syntax, Violation, structure_of, syntax};
 pub use tally::{Evidence, Finding, PackedKey, SampleFindings, Tally, TallyKey};
-pub use v2types::{Position, RuleEnv, V2Leaf, pack_path, unpack_path, walk_v2};
+pub use v2types::{Position, RuleEnv, V2Leaf, V2Position, pack_path, unpack_path, walk_v2};
 
 /// What kind of risk a rule finds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -189,6 +189,15 @@ pub trait SampleRule: Send + Sync {
     /// do over [`walk_v2`].
     fn walks_v2(&self) -> bool {
         false
+    }
+
+    /// Whether [`SampleRule::v2_leaf`] can note anything for the leaves at `at` (a
+    /// schema position: occurrence and repetition 1). The engine asks once per position
+    /// and file and hands the rule only the leaves of positions it wants, so the answer
+    /// must depend on the position and the map alone, never on a value. The default
+    /// wants every leaf.
+    fn wants_v2(&self, _at: &V2Position<'_>, _env: &RuleEnv<'_>) -> bool {
+        true
     }
 
     /// Looks at one leaf of a v2 message (the map's facts about its position looked up

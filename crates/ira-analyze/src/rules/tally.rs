@@ -244,6 +244,28 @@ pub struct Noted {
     packed: Vec<(PackedKey, Location)>,
 }
 
+impl Noted {
+    /// True when nothing was noted.
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.found.is_empty() && self.packed.is_empty()
+    }
+
+    /// Records what was noted by `rule` in a sample of `scope` into `tally`, and empties
+    /// itself (keeping its buffers for the next sample).
+    pub(crate) fn drain_into(&mut self, rule: &'static str, scope: &str, tally: &mut Tally) {
+        for (key, at) in self.found.drain(..) {
+            tally.record(key, at);
+        }
+        if !self.packed.is_empty() {
+            let scope = tally.scope_id(scope);
+            for (key, at) in self.packed.drain(..) {
+                tally.record_packed(rule, scope, key, at);
+            }
+        }
+    }
+}
+
 impl<'s> SampleFindings<'s> {
     pub fn new(rule: &'static str, scope: &'s str) -> Self {
         Self::with(rule, scope, Noted::default())

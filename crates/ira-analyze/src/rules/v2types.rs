@@ -84,6 +84,8 @@ pub struct Positions {
     decides: FastMap<([u8; 3], u16), ()>,
     /// Segments the map knows.
     segments: FastMap<[u8; 3], ()>,
+    /// The CX (identifier) fields of each segment, in field order.
+    cx_fields: FastMap<[u8; 3], Vec<u16>>,
 }
 
 impl Positions {
@@ -102,15 +104,28 @@ impl Positions {
             .map(|id| (id, ()))
             .collect();
         let mut table = build(map);
+        let mut cx_fields: FastMap<[u8; 3], Vec<u16>> = FastMap::default();
         for (k, pos) in table.iter_mut() {
             let segment = [(k >> 56) as u8, (k >> 48) as u8, (k >> 40) as u8];
-            pos.decides = decides.contains(&(segment, (k >> 16) as u16));
+            let field = (k >> 16) as u16;
+            pos.decides = decides.contains(&(segment, field));
+            if k & 0xFFFF == 0 && pos.v2_type == "CX" {
+                cx_fields.entry(segment).or_default().push(field);
+            }
         }
+        cx_fields.values_mut().for_each(|v| v.sort_unstable());
         Self {
             table,
             decides: decides.into_iter().map(|k| (k, ())).collect(),
             segments,
+            cx_fields,
         }
+    }
+
+    /// The fields of `segment` whose datatype is CX (an identifier), in field order:
+    /// one lookup per segment instead of one per field.
+    pub fn cx_fields(&self, segment: [u8; 3]) -> &[u16] {
+        self.cx_fields.get(&segment).map_or(&[], Vec::as_slice)
     }
 
     /// The datatype and target of the leaf at `path`. A field not split into components
@@ -146,6 +161,37 @@ impl Positions {
     }
 }
 
+/// What the map says about one schema position (occurrence and repetition 1), looked up
+/// once per position and file by the engine: what [`super::SampleRule::wants_v2`] decides on.
+#[derive(Clone, Copy, Debug)]
+pub struct V2Position<'a> {
+    /// The schema path (`PID-3.4.1`).
+    pub path: V2Path,
+    /// [`Positions::field`] of the path.
+    pub field: Option<&'a Position>,
+    /// [`Positions::position`] of the path.
+    pub position: Option<&'a Position>,
+}
+
+impl<'a> V2Position<'a> {
+    /// The facts of the schema position of `path`.
+    pub fn of(path: &V2Path, positions: &'a Positions) -> Self {
+        let path = path.schema_key();
+        let field = positions.field(&path);
+        // `position` starts with the same field lookup; skip it when the field is unknown.
+        let position = if field.is_some() {
+            positions.position(&path)
+        } else {
+            None
+        };
+        V2Position {
+            path,
+            field,
+            position,
+        }
+    }
+}
+
 /// One leaf of a v2 message, as the shared walk hands it to the rules: the item, its
 /// path, and what the map says about its field and its position (looked up once per
 /// leaf for every rule).
@@ -166,19 +212,18 @@ impl<'a, 'i> V2Leaf<'a, 'i> {
         let ElementPath::V2(path) = item.path else {
             return None;
         };
-        let field = positions.field(&path);
-        // `position` starts with the same field lookup; skip it when the field is unknown.
-        let position = if field.is_some() {
-            positions.position(&path)
-        } else {
-            None
-        };
-        Some(V2Leaf {
+        Some(Self::at(item, path, &V2Position::of(&path, positions)))
+    }
+
+    /// The leaf of `item` at `path`, whose position's facts are `at`.
+    #[inline]
+    pub fn at(item: &'a Item<'i>, path: V2Path, at: &V2Position<'a>) -> Self {
+        V2Leaf {
             item,
             path,
-            field,
-            position,
-        })
+            field: at.field,
+            position: at.position,
+        }
     }
 }
 
