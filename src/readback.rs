@@ -3,7 +3,7 @@
 //! value at the example's position. Analysis does no I/O and keeps no values, so the
 //! facade reads the files again here — only the files that have examples.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use ira_parse::FileId;
@@ -13,16 +13,23 @@ use ira_report::report_json::ExampleFacts;
 /// How many characters of a value are kept (an ellipsis marks a cut).
 pub const MAX_VALUE_CHARS: usize = 200;
 
-/// Bytes read past the last example of a file: room for the rest of its message's
-/// segment and a bounded value (a value cut short by it is cut with `…` or left out).
+/// Bytes read after an example's position: room for the rest of its segment and a
+/// bounded value (a value cut short by it is cut with `…` or left out).
 const TAIL: u64 = 64 * 1024;
 
-fn read_prefix(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
+/// Bytes read before a v2 example's position, at first, to find the start of its
+/// message (its MSH segment); grown when the message is longer.
+const BACK: u64 = 64 * 1024;
+
+/// Bytes from the start of a file, to tell its format.
+const HEAD: u64 = 64 * 1024;
+
+/// Bytes `[from, from + len)` of `file` (fewer at its end).
+fn read_window(file: &mut std::fs::File, from: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read as _, Seek as _};
+    file.seek(std::io::SeekFrom::Start(from))?;
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit)
-        .read_to_end(&mut bytes)?;
+    file.take(len).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -31,6 +38,9 @@ pub type Place = (String, u64, Option<u32>);
 
 /// Reads back control ids (and values when `values`) for `places`. Files that cannot be
 /// read or parsed any more give nothing: the report then simply lacks those facts.
+///
+/// Only windows around the examples are read (their message, and a bounded tail), so
+/// an example near the end of a large file does not make the file be read again whole.
 pub fn read_back(places: &[Place], values: bool) -> BTreeMap<(String, u64), ExampleFacts> {
     let mut by_file: BTreeMap<&str, Vec<(u64, Option<u32>)>> = BTreeMap::new();
     for (file, offset, message) in places {
@@ -38,19 +48,28 @@ pub fn read_back(places: &[Place], values: bool) -> BTreeMap<(String, u64), Exam
     }
     let mut out = BTreeMap::new();
     for (file, at) in by_file {
-        // Examples are the first places in a file, and all that is needed lies before
-        // the last one plus a value's length: a large file is not read whole again.
-        let last = at.iter().map(|(o, _)| *o).max().unwrap_or(0);
-        let Ok(bytes) = read_prefix(Path::new(file), last.saturating_add(TAIL)) else {
+        let Ok(mut f) = std::fs::File::open(Path::new(file)) else {
             continue;
         };
-        match detect(&bytes, Some(Path::new(file))) {
-            Format::Hl7v2 => v2(file, &bytes, &at, values, &mut out),
+        let Ok(head) = read_window(&mut f, 0, HEAD) else {
+            continue;
+        };
+        match detect(&head, Some(Path::new(file))) {
+            Format::Hl7v2 => {
+                for (offset, message) in at {
+                    if message.is_none() {
+                        continue;
+                    }
+                    if let Some(facts) = v2(&mut f, offset, values) {
+                        out.insert((file.to_owned(), offset), facts);
+                    }
+                }
+            }
             Format::FhirJson | Format::FhirNdjson if values => {
                 for (offset, _) in at {
-                    let value = usize::try_from(offset)
+                    let value = read_window(&mut f, offset, TAIL)
                         .ok()
-                        .and_then(|o| json_scalar(&bytes, o));
+                        .and_then(|w| json_scalar(&w, 0));
                     out.insert(
                         (file.to_owned(), offset),
                         ExampleFacts {
@@ -68,40 +87,50 @@ pub fn read_back(places: &[Place], values: bool) -> BTreeMap<(String, u64), Exam
     out
 }
 
-fn v2(
-    file: &str,
-    bytes: &[u8],
-    at: &[(u64, Option<u32>)],
-    values: bool,
-    out: &mut BTreeMap<(String, u64), ExampleFacts>,
-) {
-    let wanted: BTreeSet<u32> = at.iter().filter_map(|(_, m)| *m).collect();
-    let Some(&last) = wanted.last() else {
-        return;
-    };
-    for message in ira_parse::hl7::read(bytes, FileId(0)) {
-        let n = message.number();
-        if n > last {
-            break;
+/// The start of the v2 message holding position `at` of `w`: the last `MSH` segment
+/// that starts at or before it. `w_at_file_start`: `w` starts the file.
+fn message_start(w: &[u8], at: usize, w_at_file_start: bool) -> Option<usize> {
+    // An `MSH` starting at `at` itself counts: its three bytes lie before `at + 3`.
+    let mut end = at.saturating_add(3).min(w.len());
+    while let Some(p) = w.get(..end).and_then(|b| memchr::memmem::rfind(b, b"MSH")) {
+        let starts_line = match p.checked_sub(1) {
+            None => w_at_file_start,
+            Some(q) => matches!(w.get(q), Some(b'\r' | b'\n' | 0x0B | 0x1C)),
+        };
+        if starts_line {
+            return Some(p);
         }
-        if !wanted.contains(&n) {
-            continue;
+        end = p;
+    }
+    None
+}
+
+/// The facts at `offset` of a v2 file: its message's control id, and the value there
+/// when `values`. `None` when no message holds the position any more.
+fn v2(f: &mut std::fs::File, offset: u64, values: bool) -> Option<ExampleFacts> {
+    let mut back = BACK;
+    loop {
+        let from = offset.saturating_sub(back);
+        let w = read_window(f, from, (offset - from).saturating_add(TAIL)).ok()?;
+        let at = usize::try_from(offset - from).ok()?;
+        if at >= w.len() {
+            return None;
         }
-        let control_id = message.control_id().map(|s| truncate(s.to_owned()));
-        let enc = message.encoding();
-        for (offset, _) in at.iter().filter(|(_, m)| *m == Some(n)) {
-            let value = values
-                .then(|| usize::try_from(*offset).ok())
-                .flatten()
-                .and_then(|o| v2_value(bytes, o, enc));
-            out.insert(
-                (file.to_owned(), *offset),
-                ExampleFacts {
-                    control_id: control_id.clone(),
-                    value,
-                },
-            );
+        if let Some(start) = message_start(&w, at, from == 0) {
+            let message = ira_parse::hl7::read(w.get(start..)?, FileId(0)).next()?;
+            let control_id = message.control_id().map(|s| truncate(s.to_owned()));
+            let value = if values {
+                v2_value(&w, at, message.encoding())
+            } else {
+                None
+            };
+            return Some(ExampleFacts { control_id, value });
         }
+        if from == 0 {
+            return None;
+        }
+        // A message longer than the window: look further back.
+        back = back.saturating_mul(4);
     }
 }
 
@@ -215,10 +244,13 @@ mod tests {
         let second_pid = text.rfind("PID").unwrap() as u64;
         let family = text.find("TESTPATIENT").unwrap() as u64;
         let msh1 = text.rfind("MSH").unwrap() as u64 + 3;
+        let second_msh = text.rfind("MSH").unwrap() as u64;
         let places = [
             (name.clone(), family, Some(2)),
             (name.clone(), second_pid, Some(2)),
             (name.clone(), msh1, Some(2)),
+            (name.clone(), second_msh, Some(2)),
+            (name.clone(), 0, Some(1)),
         ];
         let facts = read_back(&places, true);
         let at = |o: u64| facts.get(&(name.clone(), o)).unwrap();
@@ -228,6 +260,9 @@ mod tests {
         // A segment start or MSH-1 is not a field: no value.
         assert_eq!(at(second_pid).value, None);
         assert_eq!(at(msh1).value, None);
+        // An example at a message's start belongs to that message.
+        assert_eq!(at(second_msh).control_id.as_deref(), Some("CTRL2"));
+        assert_eq!(at(0).control_id.as_deref(), Some("CTRL1"));
         // Without values: control ids only.
         let facts = read_back(&places, false);
         assert_eq!(facts.get(&(name.clone(), family)).unwrap().value, None);
@@ -235,6 +270,37 @@ mod tests {
             facts.get(&(name, family)).unwrap().control_id.as_deref(),
             Some("CTRL2")
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_message_longer_than_the_first_window_is_found() {
+        // The example lies more than BACK bytes after its message's MSH (a long NTE);
+        // MLLP framing before the MSH.
+        let long = "A".repeat(BACK as usize * 2);
+        let text = format!(
+            "\x0bMSH|^~\\&|A|B|C|D|20240101||ADT^A01|CTRL1|P|2.5.1\rNTE|1||{long}\r\x1c\r\
+             \x0bMSH|^~\\&|A|B|C|D|20240101||ADT^A01|CTRL2|P|2.5.1\rNTE|1||{long}\rPID|1||X2||DOE^JANE\r\x1c\r"
+        );
+        let dir = std::env::temp_dir().join(format!("ira-readback-long-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("long.hl7");
+        std::fs::write(&file, &text).unwrap();
+        let name = file.display().to_string();
+        let family = text.find("DOE").unwrap() as u64;
+        let first_nte = text.find("NTE").unwrap() as u64 + 8;
+        let places = [
+            (name.clone(), family, Some(2)),
+            (name.clone(), first_nte, Some(1)),
+        ];
+        let facts = read_back(&places, true);
+        let at = |o: u64| facts.get(&(name.clone(), o)).unwrap();
+        assert_eq!(at(family).control_id.as_deref(), Some("CTRL2"));
+        assert_eq!(at(family).value.as_deref(), Some("DOE"));
+        assert_eq!(at(first_nte).control_id.as_deref(), Some("CTRL1"));
+        // A place past the end of the file (the file changed since): no facts.
+        let gone = read_back(&[(name.clone(), text.len() as u64 + 10, Some(3))], true);
+        assert!(gone.is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -55,3 +55,5 @@ impl Hasher for Fx {
 }
 
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
+pub(crate) type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<Fx>>;

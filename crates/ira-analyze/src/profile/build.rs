@@ -18,22 +18,130 @@ use crate::map::Map;
 
 use crate::fasthash::FastMap;
 
-/// One path of one group while a file is read.
+/// A location kept as one of a path's first: (offset, line, message).
+type At = (u64, u32, Option<u32>);
+
+/// One path of one group while a file is read: what is touched for every value, kept
+/// small and together (a file has thousands of slots; each value reads one). The rest
+/// of the path's profile waits in [`SlotInfo`].
 struct Slot {
-    key: String,
-    prof: PathProfile,
     /// The sample that last touched the slot, and what it did there so far.
     stamp: u64,
     in_sample: u64,
     reps: u64,
-    /// First locations in this file: (offset, line, message).
-    first: Vec<(u64, u32, Option<u32>)>,
+    values: u64,
+    nulls: u64,
+    /// First locations in this file, sorted, `first_len` of them.
+    first: [At; LOCATIONS_KEPT],
+    first_len: usize,
+    /// Values per exact length up to [`EXACT_LENGTHS`] (into the length statistics at
+    /// the end: an array slot per value instead of an ordered-map entry).
+    lengths: Vec<u64>,
     /// Coded values in this file (capped when the file is finished): a hash table is
     /// cheaper per value than the capped ordered map.
-    codes: Option<FileCodes>,
-    /// Values per exact length up to [`EXACT_LENGTHS`] (into `prof.length` at the end:
-    /// an array slot per value instead of an ordered-map entry).
-    lengths: Vec<u64>,
+    codes: Option<Box<FileCodes>>,
+}
+
+/// The parts of a path's profile touched once per sample or at the end of the file.
+struct SlotInfo {
+    key: String,
+    prof: PathProfile,
+}
+
+/// Datatype statistics of one leaf while a file is read: counters, and shape classes in
+/// a short list (a leaf sees few distinct classes; valid ones are static names, compared
+/// by address first), folded into a [`super::TypeStats`] at the end.
+#[derive(Default)]
+struct LeafCounts {
+    checked: u64,
+    invalid: u64,
+    timezone: Option<(u64, u64)>,
+    table: Option<(u64, u64)>,
+    shapes: Vec<(std::borrow::Cow<'static, str>, u64)>,
+    /// Shape classes beyond [`LOCAL_SHAPES`], capped as in a profile.
+    spill: Option<Box<super::TypeStats>>,
+}
+
+/// Distinct shape classes a leaf counts locally before spilling into capped statistics.
+const LOCAL_SHAPES: usize = 4 * super::stats::SHAPES_CAP;
+
+impl LeafCounts {
+    fn add_shape(&mut self, class: std::borrow::Cow<'static, str>, valid: bool, tz: Option<bool>) {
+        self.checked += 1;
+        if !valid {
+            self.invalid += 1;
+        }
+        if let Some(tz) = tz {
+            let t = self.timezone.get_or_insert((0, 0));
+            if tz {
+                t.0 += 1;
+            } else {
+                t.1 += 1;
+            }
+        }
+        let same = |k: &std::borrow::Cow<'static, str>| {
+            std::ptr::eq(k.as_ptr(), class.as_ptr()) && k.len() == class.len()
+                || k.as_ref() == class.as_ref()
+        };
+        if let Some(e) = self.shapes.iter_mut().find(|(k, _)| same(k)) {
+            e.1 += 1;
+            return;
+        }
+        if self.shapes.len() >= LOCAL_SHAPES {
+            let spill = self.spill.get_or_insert_with(Default::default);
+            for (k, n) in self.shapes.drain(..) {
+                spill.add_shape_count(&k, n);
+            }
+        }
+        self.shapes.push((class, 1));
+    }
+
+    fn add_table(&mut self, known: bool) {
+        self.checked += 1;
+        let t = self.table.get_or_insert((0, 0));
+        if known {
+            t.0 += 1;
+        } else {
+            t.1 += 1;
+            self.invalid += 1;
+        }
+    }
+
+    fn finish(self) -> super::TypeStats {
+        let mut t = self.spill.map(|b| *b).unwrap_or_default();
+        t.checked = self.checked;
+        t.invalid = self.invalid;
+        for (k, n) in self.shapes {
+            t.add_shape_count(&k, n);
+        }
+        t.timezone = self
+            .timezone
+            .map(|(present, absent)| super::stats::TimezoneCounts { present, absent });
+        t.table = self
+            .table
+            .map(|(in_table, not_in_table)| super::stats::TableCounts {
+                in_table,
+                not_in_table,
+            });
+        t
+    }
+}
+
+/// Keeps `at` among the `LOCATIONS_KEPT` smallest locations in `first` (sorted, `len`
+/// of them).
+#[inline]
+fn keep_first(first: &mut [At; LOCATIONS_KEPT], len: &mut usize, at: At) {
+    let n = (*len).min(LOCATIONS_KEPT);
+    if n == LOCATIONS_KEPT && first.last().is_some_and(|l| at >= *l) {
+        return;
+    }
+    let i = first[..n].partition_point(|l| *l <= at);
+    let end = n.min(LOCATIONS_KEPT - 1);
+    first.copy_within(i..end, i + 1);
+    if let Some(f) = first.get_mut(i) {
+        *f = at;
+    }
+    *len = (n + 1).min(LOCATIONS_KEPT);
 }
 
 /// Lengths counted in [`Slot::lengths`]; longer ones go to the statistics directly.
@@ -53,11 +161,13 @@ struct GroupBuild {
     samples: u64,
     kinds: BTreeMap<String, u64>,
     slots: Vec<Slot>,
+    /// Parallel to `slots`.
+    info: Vec<SlotInfo>,
     leaves: Vec<Leaf>,
     /// The slot of each leaf.
     leaf_slot: Vec<usize>,
     /// Datatype statistics of each leaf, by leaf index.
-    leaf_types: Vec<Option<super::TypeStats>>,
+    leaf_types: Vec<Option<LeafCounts>>,
     /// v2: (schema path packed in one word, OBX-5 type) → (slot, leaf).
     v2: FastMap<(u64, Option<&'static str>), (usize, usize)>,
     /// The same for paths that do not pack (component or subcomponent above 4095).
@@ -70,14 +180,19 @@ struct GroupBuild {
 impl GroupBuild {
     fn slot(&mut self, key: String) -> usize {
         self.slots.push(Slot {
-            key,
-            prof: PathProfile::default(),
             stamp: 0,
             in_sample: 0,
             reps: 0,
-            first: Vec::new(),
-            codes: None,
+            values: 0,
+            nulls: 0,
+            first: [(0, 0, None); LOCATIONS_KEPT],
+            first_len: 0,
             lengths: Vec::new(),
+            codes: None,
+        });
+        self.info.push(SlotInfo {
+            key,
+            prof: PathProfile::default(),
         });
         self.slots.len() - 1
     }
@@ -142,30 +257,30 @@ impl GroupBuild {
         }
         s.in_sample += 1;
         s.reps = s.reps.max(rep);
-        s.prof.values += 1;
+        s.values += 1;
         let at = (
             item.location.offset,
             item.location.line,
             item.location.message,
         );
-        if s.first.len() < LOCATIONS_KEPT || s.first.last().is_some_and(|l| at < *l) {
-            let i = s.first.partition_point(|l| *l <= at);
-            s.first.insert(i, at);
-            s.first.truncate(LOCATIONS_KEPT);
-        }
+        keep_first(&mut s.first, &mut s.first_len, at);
         if item.hint == TypeHint::Null {
-            s.prof.nulls += 1;
+            s.nulls += 1;
             return;
         }
         let text = item.value.text();
-        let len = text.chars().count();
+        let len = if text.is_ascii() {
+            text.len()
+        } else {
+            text.chars().count()
+        };
         if len <= EXACT_LENGTHS {
             if s.lengths.len() <= len {
                 s.lengths.resize(len + 1, 0);
             }
             s.lengths[len] += 1;
-        } else {
-            s.prof.length.add(len as u64);
+        } else if let Some(info) = self.info.get_mut(slot) {
+            info.prof.length.add(len as u64);
         }
         let leaf_index = leaf;
         let Some(leaf) = self.leaves.get(leaf) else {
@@ -173,7 +288,7 @@ impl GroupBuild {
         };
         // Datatype statistics per leaf (one index), folded into the slot's map by type
         // key at the end, instead of a lookup by string per value.
-        fn stats(v: &mut Vec<Option<super::TypeStats>>, i: usize) -> Option<&mut super::TypeStats> {
+        fn stats(v: &mut Vec<Option<LeafCounts>>, i: usize) -> Option<&mut LeafCounts> {
             if v.len() <= i {
                 v.resize_with(i + 1, || None);
             }
@@ -199,12 +314,12 @@ impl GroupBuild {
                 // The statistics exist once a value was checked, shape or not.
                 let shape = leaf.shape(&text);
                 if let (Some(shape), Some(t)) = (shape, stats(&mut self.leaf_types, leaf_index)) {
-                    t.add_shape(&shape.class, shape.valid, shape.timezone);
+                    t.add_shape(shape.class, shape.valid, shape.timezone);
                 }
             }
         }
         if leaf.coded {
-            let c = s.codes.get_or_insert_with(FileCodes::default);
+            let c = s.codes.get_or_insert_with(Default::default);
             c.total += 1;
             if !(in_table || is_code_shaped(&text)) {
                 c.too_long += 1;
@@ -218,12 +333,13 @@ impl GroupBuild {
 
     fn end_sample(&mut self, touched: &mut Vec<usize>) {
         for &i in touched.iter() {
-            if let Some(s) = self.slots.get_mut(i) {
-                s.prof.samples += 1;
-                s.prof.max_per_sample = s.prof.max_per_sample.max(s.in_sample);
-                s.prof.max_repetitions = s.prof.max_repetitions.max(s.reps);
+            if let (Some(s), Some(info)) = (self.slots.get(i), self.info.get_mut(i)) {
+                let prof = &mut info.prof;
+                prof.samples += 1;
+                prof.max_per_sample = prof.max_per_sample.max(s.in_sample);
+                prof.max_repetitions = prof.max_repetitions.max(s.reps);
                 if s.reps > 1 {
-                    s.prof.repeating_samples += 1;
+                    prof.repeating_samples += 1;
                 }
             }
         }
@@ -235,39 +351,43 @@ impl GroupBuild {
             let (Some(t), Some(slot)) = (t, self.leaf_slot.get(i).copied()) else {
                 continue;
             };
-            let (Some(leaf), Some(s)) = (self.leaves.get(i), self.slots.get_mut(slot)) else {
+            let (Some(leaf), Some(info)) = (self.leaves.get(i), self.info.get_mut(slot)) else {
                 continue;
             };
-            if let Some(mine) = type_stats(&mut s.prof, &leaf.type_key) {
-                mine.merge(&t);
+            if let Some(mine) = type_stats(&mut info.prof, &leaf.type_key) {
+                mine.merge(&t.finish());
             }
         }
         let paths = self
             .slots
             .into_iter()
-            .map(|mut s| {
+            .zip(self.info)
+            .map(|(s, info)| {
+                let mut prof = info.prof;
+                prof.values = s.values;
+                prof.nulls = s.nulls;
                 for (len, &n) in s.lengths.iter().enumerate() {
-                    s.prof.length.add_n(len as u64, n);
+                    prof.length.add_n(len as u64, n);
                 }
-                s.prof.length.finish();
+                prof.length.finish();
                 if let Some(c) = s.codes {
-                    s.prof.codes = Some(CodeStats::from_counts(
+                    let c = *c;
+                    prof.codes = Some(CodeStats::from_counts(
                         c.total,
                         c.too_long,
                         c.counts.into_iter().map(|(k, n)| (k.into_string(), n)),
                     ));
                 }
-                s.prof.first_seen = s
-                    .first
-                    .into_iter()
-                    .map(|(offset, line, message)| SeenAt {
+                prof.first_seen = s.first[..s.first_len.min(LOCATIONS_KEPT)]
+                    .iter()
+                    .map(|&(offset, line, message)| SeenAt {
                         file: file.to_owned(),
                         offset,
                         line,
                         message,
                     })
                     .collect();
-                (PathKey(s.key), s.prof)
+                (PathKey(info.key), prof)
             })
             .collect();
         Group {
@@ -360,6 +480,7 @@ impl FileProfiler {
             samples: 0,
             kinds: BTreeMap::new(),
             slots: Vec::new(),
+            info: Vec::new(),
             leaves: Vec::new(),
             leaf_slot: Vec::new(),
             leaf_types: Vec::new(),

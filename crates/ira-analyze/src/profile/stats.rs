@@ -298,6 +298,12 @@ impl TypeStats {
         }
     }
 
+    /// Adds `n` values of shape `class` to the shape counts only (the builder counts
+    /// `checked`, `invalid` and timezones itself).
+    pub(crate) fn add_shape_count(&mut self, class: &str, n: u64) {
+        capped_add(&mut self.shapes, class, n, SHAPES_CAP);
+    }
+
     /// Counts one coded value checked against a table.
     pub fn add_table(&mut self, in_table: bool) {
         self.checked += 1;
