@@ -57,3 +57,142 @@ impl Hasher for Fx {
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 pub(crate) type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<Fx>>;
+
+/// A string of at most 15 bytes packed with its length into one integer: hashed in one
+/// step and compared without a call to `memcmp`. Codes are short (`F`, `LN`, `mg/dL`).
+#[inline]
+fn pack_short(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    let len = u8::try_from(b.len()).ok().filter(|&n| n <= 15)?;
+    let mut w = [0u8; 16];
+    w.get_mut(..b.len())?.copy_from_slice(b);
+    w[15] = len;
+    Some(u128::from_le_bytes(w))
+}
+
+/// The string packed by [`pack_short`].
+fn unpack_short(k: u128) -> String {
+    let w = k.to_le_bytes();
+    let len = usize::from(w[15]).min(15);
+    String::from_utf8_lossy(&w[..len]).into_owned()
+}
+
+/// A set of strings, short ones packed into integers ([`pack_short`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StrSet {
+    short: FastSet<u128>,
+    long: FastSet<Box<str>>,
+}
+
+impl StrSet {
+    pub(crate) fn insert(&mut self, s: &str) {
+        match pack_short(s) {
+            Some(k) => {
+                self.short.insert(k);
+            }
+            None => {
+                self.long.insert(s.into());
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, s: &str) -> bool {
+        match pack_short(s) {
+            Some(k) => self.short.contains(&k),
+            None => self.long.contains(s),
+        }
+    }
+}
+
+impl<'a> FromIterator<&'a str> for StrSet {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        let mut set = StrSet::default();
+        iter.into_iter().for_each(|s| set.insert(s));
+        set
+    }
+}
+
+/// A map keyed by strings, short ones packed into integers ([`pack_short`]).
+#[derive(Clone, Debug)]
+pub(crate) struct StrMap<V> {
+    short: FastMap<u128, V>,
+    long: FastMap<Box<str>, V>,
+}
+
+impl<V> Default for StrMap<V> {
+    fn default() -> Self {
+        Self {
+            short: FastMap::default(),
+            long: FastMap::default(),
+        }
+    }
+}
+
+impl<V> StrMap<V> {
+    #[inline]
+    pub(crate) fn get(&self, s: &str) -> Option<&V> {
+        match pack_short(s) {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(s),
+        }
+    }
+
+    /// The value of `s`, inserted with `f` if absent.
+    pub(crate) fn entry_or_insert_with(&mut self, s: &str, f: impl FnOnce() -> V) -> &mut V {
+        match pack_short(s) {
+            Some(k) => self.short.entry(k).or_insert_with(f),
+            None => self.long.entry(s.into()).or_insert_with(f),
+        }
+    }
+
+    /// Every entry, keys as strings (in no particular order).
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = (String, V)> {
+        self.short
+            .into_iter()
+            .map(|(k, v)| (unpack_short(k), v))
+            .chain(self.long.into_iter().map(|(k, v)| (k.into_string(), v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_long_strings_are_kept_apart_and_found() {
+        let set: StrSet = ["F", "", "exactly15bytes!", "sixteen bytes..."]
+            .into_iter()
+            .collect();
+        for s in ["F", "", "exactly15bytes!", "sixteen bytes..."] {
+            assert!(set.contains(s), "{s:?}");
+        }
+        // Same prefix, other length; NUL bytes do not collide with padding.
+        for s in ["FF", "F\0", "exactly15bytes", "sixteen bytes.."] {
+            assert!(!set.contains(s), "{s:?}");
+        }
+        let mut map: StrMap<u64> = StrMap::default();
+        for s in [
+            "LN",
+            "LN",
+            "é",
+            "a much longer code than fifteen bytes",
+            "LN",
+        ] {
+            *map.entry_or_insert_with(s, || 0) += 1;
+        }
+        assert_eq!(map.get("LN"), Some(&3));
+        assert_eq!(map.get("a much longer code than fifteen bytes"), Some(&1));
+        *map.entry_or_insert_with("é", || 0) += 1;
+        let mut entries: Vec<_> = map.into_entries().collect();
+        entries.sort();
+        assert_eq!(
+            entries,
+            vec![
+                ("LN".to_owned(), 3),
+                ("a much longer code than fifteen bytes".to_owned(), 1),
+                ("é".to_owned(), 2)
+            ]
+        );
+    }
+}

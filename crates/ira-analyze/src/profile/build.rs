@@ -16,7 +16,7 @@ use super::types::{self, Check, Leaf};
 use super::{Group, GroupStandard, PathKey, Profile};
 use crate::map::Map;
 
-use crate::fasthash::FastMap;
+use crate::fasthash::{FastMap, StrMap};
 
 /// A location kept as one of a path's first: (offset, line, message).
 type At = (u64, u32, Option<u32>);
@@ -151,7 +151,7 @@ const EXACT_LENGTHS: usize = 256;
 struct FileCodes {
     total: u64,
     too_long: u64,
-    counts: FastMap<Box<str>, u64>,
+    counts: StrMap<u64>,
 }
 
 struct GroupBuild {
@@ -323,10 +323,8 @@ impl GroupBuild {
             c.total += 1;
             if !(in_table || is_code_shaped(&text)) {
                 c.too_long += 1;
-            } else if let Some(n) = c.counts.get_mut(text.as_ref()) {
-                *n += 1;
             } else {
-                c.counts.insert(text.as_ref().into(), 1);
+                *c.counts.entry_or_insert_with(text.as_ref(), || 0) += 1;
             }
         }
     }
@@ -375,7 +373,7 @@ impl GroupBuild {
                     prof.codes = Some(CodeStats::from_counts(
                         c.total,
                         c.too_long,
-                        c.counts.into_iter().map(|(k, n)| (k.into_string(), n)),
+                        c.counts.into_entries(),
                     ));
                 }
                 prof.first_seen = s.first[..s.first_len.min(LOCATIONS_KEPT)]

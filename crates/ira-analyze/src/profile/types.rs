@@ -14,7 +14,7 @@ use ira_parse::fhir::table::r4;
 use ira_parse::model::V2Path;
 
 use super::shape::{self, FhirTime, Shape};
-use crate::fasthash::FastSet;
+use crate::fasthash::StrSet;
 use crate::map::Map;
 
 /// The check applied to each value of a path.
@@ -30,7 +30,7 @@ pub(crate) enum Check {
         integer_only: bool,
     },
     /// Membership of an HL7 table (the codes of a vocabulary map).
-    Table(&'static FastSet<&'static str>),
+    Table(&'static StrSet),
     FhirDate(FhirTime),
     FhirNumber {
         integer_only: bool,
@@ -119,7 +119,7 @@ fn component_vocab(map: &'static Map, ty: &str, n: u16) -> Option<&'static str> 
 }
 
 /// Vocabulary map name → (its v2 table number, its v2 codes).
-type TableCodes = BTreeMap<&'static str, (Option<&'static str>, FastSet<&'static str>)>;
+type TableCodes = BTreeMap<&'static str, (Option<&'static str>, StrSet)>;
 
 /// The codes of every vocabulary map that lists v2 codes, by map name.
 fn table_codes() -> &'static TableCodes {
@@ -130,7 +130,7 @@ fn table_codes() -> &'static TableCodes {
             if v.is_target_only() {
                 continue;
             }
-            let codes: FastSet<&'static str> = v
+            let codes: StrSet = v
                 .concepts
                 .iter()
                 .filter_map(|c| c.v2_code.as_deref())

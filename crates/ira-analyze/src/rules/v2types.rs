@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use ira_parse::hl7::Message;
 use ira_parse::model::{ElementPath, Item, V2Path};
 
-use crate::fasthash::FastMap;
+use crate::fasthash::{FastMap, StrMap};
 use crate::map::{Condition, Map, V2Ref};
 
 /// What the map says about one position.
@@ -39,7 +39,7 @@ pub struct CodeIndex {
     /// [`crate::map::VocabularyMap::is_target_only`].
     pub target_only: bool,
     /// v2 code → whether it has a FHIR equivalent (`entry` is some; `lookup` is some).
-    codes: FastMap<Box<str>, bool>,
+    codes: StrMap<bool>,
 }
 
 impl CodeIndex {
@@ -49,10 +49,10 @@ impl CodeIndex {
     }
 
     fn of(v: &crate::map::VocabularyMap) -> Self {
-        let mut codes: FastMap<Box<str>, bool> = FastMap::default();
+        let mut codes: StrMap<bool> = StrMap::default();
         for c in &v.concepts {
             if let Some(code) = &c.v2_code {
-                let e = codes.entry(code.as_str().into()).or_insert(false);
+                let e = codes.entry_or_insert_with(code, || false);
                 *e |= c.target.is_some();
             }
         }

@@ -69,7 +69,13 @@ pub(crate) fn unescape<'a>(raw: &'a [u8], d: &Delimiters) -> Cow<'a, [u8]> {
     let Some(esc) = d.escape else {
         return Cow::Borrowed(raw);
     };
-    let Some(first) = memchr::memchr(esc, raw) else {
+    // Most leaves are a few bytes long: a plain scan beats memchr's set-up there.
+    let first = if raw.len() < 32 {
+        raw.iter().position(|&b| b == esc)
+    } else {
+        memchr::memchr(esc, raw)
+    };
+    let Some(first) = first else {
         return Cow::Borrowed(raw);
     };
     let mut out = Vec::with_capacity(raw.len());
