@@ -173,6 +173,14 @@ struct GroupBuild {
     /// The same for paths that do not pack (component or subcomponent above 4095).
     v2_wide: FastMap<(V2Path, Option<&'static str>), (usize, usize)>,
     v2_slots: FastMap<V2Path, usize>,
+    /// Per leaf: its packed key and OBX-5 type (by address; `u64::MAX`: a key that does
+    /// not pack), and the leaf that followed it last time (`NONE`: not known). Messages
+    /// of one group repeat the same sequence of paths, so the next leaf is usually the
+    /// one predicted: a comparison instead of a hash lookup.
+    leaf_keys: Vec<(u64, usize)>,
+    next: Vec<u32>,
+    /// The leaf that started the last sample.
+    start: u32,
     /// FHIR: path without indexes → (slot, leaf).
     fhir: FastMap<Box<str>, (usize, usize)>,
 }
@@ -217,12 +225,52 @@ impl GroupBuild {
         };
         self.leaves.push(types::v2_leaf(Map::builtin(), &key, obx));
         self.leaf_slot.push(slot);
+        self.leaf_keys
+            .push((packed.unwrap_or(u64::MAX), obx_id(obx)));
+        self.next.push(NONE);
         let e = (slot, self.leaves.len() - 1);
         match packed {
             Some(k) => self.v2.insert((k, obx), e),
             None => self.v2_wide.insert((key, obx), e),
         };
         e
+    }
+
+    /// [`GroupBuild::v2_entry`], trying first the leaf that followed `prev` (the
+    /// previous leaf of this sample, `NONE` at its start) last time; `prev` becomes
+    /// this leaf.
+    #[inline]
+    fn v2_next(
+        &mut self,
+        key: V2Path,
+        obx: Option<&'static str>,
+        prev: &mut u32,
+    ) -> (usize, usize) {
+        let guess = match *prev {
+            NONE => self.start,
+            p => self.next.get(p as usize).copied().unwrap_or(NONE),
+        };
+        if let Some(packed) = pack(&key).filter(|&k| k != u64::MAX)
+            && let Some(&(k, o)) = self.leaf_keys.get(guess as usize)
+            && k == packed
+            && o == obx_id(obx)
+            && let Some(&slot) = self.leaf_slot.get(guess as usize)
+        {
+            *prev = guess;
+            return (slot, guess as usize);
+        }
+        let (slot, leaf) = self.v2_entry(key, obx);
+        let l = u32::try_from(leaf).unwrap_or(NONE);
+        match *prev {
+            NONE => self.start = l,
+            p => {
+                if let Some(n) = self.next.get_mut(p as usize) {
+                    *n = l;
+                }
+            }
+        }
+        *prev = l;
+        (slot, leaf)
     }
 
     fn fhir_entry(&mut self, key: &str) -> (usize, usize) {
@@ -399,6 +447,16 @@ impl GroupBuild {
     }
 }
 
+/// No leaf (see [`GroupBuild::next`]).
+const NONE: u32 = u32::MAX;
+
+/// An OBX-5 value type by address (types are `&'static` names from one table; another
+/// address for the same name only costs a missed prediction).
+#[inline]
+fn obx_id(t: Option<&'static str>) -> usize {
+    t.map_or(0, |t| t.as_ptr() as usize)
+}
+
 /// A schema key (occurrence and repetition 1) in one word: segment, field, component
 /// and subcomponent; `None` for a component or subcomponent above 4095.
 #[inline]
@@ -485,6 +543,9 @@ impl FileProfiler {
             v2: FastMap::default(),
             v2_wide: FastMap::default(),
             v2_slots: FastMap::default(),
+            leaf_keys: Vec::new(),
+            next: Vec::new(),
+            start: NONE,
             fhir: FastMap::default(),
         });
         self.groups.len() - 1
@@ -530,6 +591,8 @@ pub struct ProfSample {
     stamp: u64,
     /// OBX-5 is typed by OBX-2 of the same OBX: (occurrence, type).
     obx: (u32, Option<&'static str>),
+    /// The previous v2 leaf of the sample ([`NONE`] at its start).
+    prev: u32,
 }
 
 impl FileProfiler {
@@ -552,6 +615,7 @@ impl FileProfiler {
             group,
             stamp: self.samples,
             obx: (0, None),
+            prev: NONE,
         }
     }
 
@@ -577,7 +641,7 @@ impl FileProfiler {
                 } else {
                     None
                 };
-                let (slot, leaf) = group.v2_entry(p.schema_key(), ot);
+                let (slot, leaf) = group.v2_next(p.schema_key(), ot, &mut s.prev);
                 group.record(slot, leaf, item, u64::from(p.repetition), s.stamp, touched);
             }
             ElementPath::Fhir(p) => {
