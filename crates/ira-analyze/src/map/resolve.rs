@@ -2,7 +2,7 @@
 
 use ira_parse::model::V2Path;
 
-use super::model::{FhirElement, Rule};
+use super::model::{FhirElement, FieldMapping, Rule};
 use super::{Condition, Map};
 
 /// A FHIR element a v2 position feeds, with how it got there.
@@ -103,11 +103,53 @@ const RESOURCES: &[&str] = &[
     "Task",
 ];
 
-struct Walk<'m> {
+/// A target reached by [`visit`], borrowed from the map and the walk: what [`Target`]
+/// holds, without copying it (callers that keep only the path or the map name, such as
+/// the inverse map, copy nothing else).
+pub(crate) struct Reached<'w, 'm> {
+    /// The segment map (`PID[Patient]`).
+    pub map: &'m str,
+    /// The resource that map builds (`Patient`).
+    pub resource: &'m str,
+    /// The element in that resource, without indexes.
+    pub path: &'w str,
+    /// Reference hops after `path`.
+    pub via: &'w [String],
+    /// The deepest row reached.
+    pub rule: &'m Rule,
+    /// Datatype maps used on the way.
+    pub datatype_maps: &'w [&'m str],
+    /// The vocabulary map of the deepest row that names one.
+    pub vocabulary: Option<&'m str>,
+    /// Conditions met on the way, outermost first.
+    pub conditions: &'w [&'m Condition],
+    /// See [`Target::exact`].
+    pub exact: bool,
+}
+
+impl Reached<'_, '_> {
+    fn to_target(&self) -> Target {
+        Target {
+            map: self.map.to_string(),
+            resource: self.resource.to_string(),
+            path: self.path.to_string(),
+            via: self.via.to_vec(),
+            fhir_type: self.rule.target.as_ref().and_then(|t| t.fhir_type.clone()),
+            datatype_maps: self.datatype_maps.iter().map(|m| m.to_string()).collect(),
+            vocabulary: self.vocabulary.map(str::to_string),
+            conditions: self.conditions.iter().map(|c| (*c).clone()).collect(),
+            assigned: self.rule.assigned.clone(),
+            derived: self.rule.derived.clone(),
+            exact: self.exact,
+        }
+    }
+}
+
+struct Walk<'m, 'f> {
     map: &'m Map,
     segment_map: &'m str,
     resource: &'m str,
-    out: Vec<Target>,
+    found: &'f mut dyn FnMut(&Reached<'_, 'm>),
 }
 
 struct Step<'m> {
@@ -115,17 +157,33 @@ struct Step<'m> {
     node: Node,
     /// The node of the enclosing element (the field or component one level up).
     parent: Node,
-    maps: Vec<String>,
-    conditions: Vec<Condition>,
-    vocabulary: Option<String>,
+    maps: Vec<&'m str>,
+    conditions: Vec<&'m Condition>,
+    vocabulary: Option<&'m str>,
 }
 
 pub(crate) fn targets(map: &Map, path: &V2Path) -> Vec<Target> {
-    let Some(seg) = map.segment(path.segment_str()) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for row in seg.field(path.field) {
+    visit(map, path, &mut |r| out.push(r.to_target()));
+    out
+}
+
+/// Calls `found` for every target of `path`, in the order of [`Map::targets`].
+pub(crate) fn visit<'m>(map: &'m Map, path: &V2Path, found: &mut dyn FnMut(&Reached<'_, 'm>)) {
+    visit_rows(map, path, &|_| true, found);
+}
+
+/// [`visit`] through the field rows `rows` accepts only.
+pub(crate) fn visit_rows<'m>(
+    map: &'m Map,
+    path: &V2Path,
+    rows: &dyn Fn(&FieldMapping) -> bool,
+    found: &mut dyn FnMut(&Reached<'_, 'm>),
+) {
+    let Some(seg) = map.segment(path.segment_str()) else {
+        return;
+    };
+    for row in seg.field(path.field).iter().filter(|r| rows(r)) {
         let Some(el) = &row.rule.target else { continue };
         let root = Node {
             path: row.resource.clone(),
@@ -140,40 +198,36 @@ pub(crate) fn targets(map: &Map, path: &V2Path) -> Vec<Target> {
             map,
             segment_map: &row.map,
             resource: &row.resource,
-            out: Vec::new(),
+            found: &mut *found,
         };
         let step = Step {
             rule: &row.rule,
             node,
             parent: root,
             maps: Vec::new(),
-            conditions: row.rule.condition.iter().cloned().collect(),
-            vocabulary: row.rule.vocabulary.clone(),
+            conditions: row.rule.condition.iter().collect(),
+            vocabulary: row.rule.vocabulary.as_deref(),
         };
         walk.step(step, &[path.component, path.subcomponent]);
-        out.append(&mut walk.out);
     }
-    out
 }
 
-impl Walk<'_> {
-    fn emit(&mut self, s: &Step<'_>, exact: bool) {
-        self.out.push(Target {
-            map: self.segment_map.to_string(),
-            resource: self.resource.to_string(),
-            path: s.node.path.clone(),
-            via: s.node.via.clone(),
-            fhir_type: s.rule.target.as_ref().and_then(|t| t.fhir_type.clone()),
-            datatype_maps: s.maps.clone(),
-            vocabulary: s.vocabulary.clone(),
-            conditions: s.conditions.clone(),
-            assigned: s.rule.assigned.clone(),
-            derived: s.rule.derived.clone(),
+impl<'m> Walk<'m, '_> {
+    fn emit(&mut self, s: &Step<'m>, exact: bool) {
+        (self.found)(&Reached {
+            map: self.segment_map,
+            resource: self.resource,
+            path: &s.node.path,
+            via: &s.node.via,
+            rule: s.rule,
+            datatype_maps: &s.maps,
+            vocabulary: s.vocabulary,
+            conditions: &s.conditions,
             exact,
         });
     }
 
-    fn step(&mut self, s: Step<'_>, rest: &[u16]) {
+    fn step(&mut self, s: Step<'m>, rest: &[u16]) {
         let Some((&want, deeper)) = rest.split_first() else {
             self.emit(&s, true);
             return;
@@ -233,16 +287,16 @@ impl Walk<'_> {
         for row in dt.component(n) {
             let Some(el) = &row.rule.target else { continue };
             let mut maps = s.maps.clone();
-            maps.push(dt.name.clone());
+            maps.push(&dt.name);
             let mut conditions = s.conditions.clone();
-            conditions.extend(row.rule.condition.iter().cloned());
+            conditions.extend(row.rule.condition.iter());
             let next = Step {
                 rule: &row.rule,
                 node: base.join(el),
                 parent: base.clone(),
                 maps,
                 conditions,
-                vocabulary: row.rule.vocabulary.clone().or_else(|| s.vocabulary.clone()),
+                vocabulary: row.rule.vocabulary.as_deref().or(s.vocabulary),
             };
             self.step(next, deeper);
         }

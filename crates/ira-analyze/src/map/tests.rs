@@ -1,5 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use super::*;
 
@@ -498,6 +499,88 @@ fn overrides_add_a_z_segment_row_and_local_codes() {
 }
 
 #[test]
+fn the_builtin_map_equals_one_built_anew() {
+    let fresh = Map::build_builtin().unwrap();
+    let b = map();
+    assert!(b.segments().eq(fresh.segments()));
+    assert!(b.datatypes().eq(fresh.datatypes()));
+    assert!(b.vocabularies().eq(fresh.vocabularies()));
+    assert!(b.messages().eq(fresh.messages()));
+    assert_eq!(b.datatype_default, fresh.datatype_default);
+    assert_eq!(b.table_default, fresh.table_default);
+    assert_eq!(b.datatypes.by_v2_type, fresh.datatypes.by_v2_type);
+    // The index by v2 type lists what a scan of every datatype map finds.
+    for ty in ["CX", "CWE", "XPN", "HD", "ST", "NOPE"] {
+        let scan: Vec<&DatatypeMap> = b.datatypes().filter(|d| d.v2_type == ty).collect();
+        assert_eq!(b.datatypes_for(ty), scan, "{ty}");
+    }
+}
+
+#[test]
+fn overrides_copy_only_what_they_change() {
+    let overrides = MapOverrides {
+        fields: vec![FieldOverride {
+            field: "PID-19".into(),
+            fhir_path: "Patient.identifier.value".into(),
+            replace: true,
+            ..Default::default()
+        }],
+        vocabularies: vec![VocabularyOverride {
+            map: "0001".into(),
+            concepts: vec![ConceptOverride {
+                v2_code: "X".into(),
+                system: "http://example.org/sex".into(),
+                code: "x".into(),
+                display: None,
+            }],
+            ..Default::default()
+        }],
+    };
+    let m = Map::with_overrides(&overrides).unwrap();
+    let b = map();
+    // The segment and the vocabulary changed are copies; the rest is the built-in map's.
+    assert!(!Arc::ptr_eq(&m.segments["PID"], &b.segments["PID"]));
+    assert!(Arc::ptr_eq(&m.segments["PV1"], &b.segments["PV1"]));
+    assert!(Arc::ptr_eq(&m.datatypes, &b.datatypes));
+    assert!(Arc::ptr_eq(&m.datatype_default, &b.datatype_default));
+    assert!(!Arc::ptr_eq(
+        &m.vocabularies["AdministrativeSex"],
+        &b.vocabularies["AdministrativeSex"]
+    ));
+    let other = b.vocabulary("0004").unwrap().name.as_str();
+    assert!(Arc::ptr_eq(&m.vocabularies[other], &b.vocabularies[other]));
+    assert!(!m.shares_builtin_segment("PID"));
+    assert!(m.shares_builtin_segment("PV1"));
+    assert!(b.shares_builtin_segment("PID"));
+    // Neither the built-in map nor another clone sees the change.
+    assert_eq!(
+        b.field("PID", 19).len(),
+        b.segment("PID").unwrap().field(19).len()
+    );
+    assert!(
+        b.field("PID", 19)
+            .iter()
+            .all(|r| r.rule.origin == Origin::Guide)
+    );
+    assert!(b.vocabulary("0001").unwrap().lookup("X").is_none());
+    let fresh = Map::build_builtin().unwrap();
+    let mut other = fresh.clone();
+    other.extend(&overrides).unwrap();
+    assert!(fresh.vocabulary("0001").unwrap().lookup("X").is_none());
+    assert_eq!(
+        other
+            .vocabulary("0001")
+            .unwrap()
+            .lookup("X")
+            .map(|c| c.code.as_str()),
+        Some("x")
+    );
+    assert!(fresh.segments().eq(b.segments()));
+    // A map built anew shares nothing with the built-in one.
+    assert!(!fresh.shares_builtin_segment("PV1"));
+}
+
+#[test]
 fn overrides_replace_a_field_and_a_vocabulary() {
     let mut m = map().clone();
     m.extend(&MapOverrides {
@@ -715,7 +798,7 @@ fn generated_data_is_well_formed() {
         .chain(m.datatypes().flat_map(|d| d.rows().iter().map(|r| &r.rule)));
     for rule in rules {
         if let Some(d) = &rule.datatype_map {
-            assert!(m.datatypes.contains_key(d), "datatype map {d}");
+            assert!(m.datatypes.by_name.contains_key(d), "datatype map {d}");
         }
     }
 
