@@ -25,7 +25,7 @@ pub(crate) mod resolve;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
 use ira_parse::model::V2Path;
@@ -94,7 +94,13 @@ struct Datatypes {
     by_name: BTreeMap<String, DatatypeMap>,
     /// v2 type (`CX`) → the names of its maps, in name order.
     by_v2_type: BTreeMap<String, Vec<String>>,
+    /// v2 type (`CX`) → every component number its maps have rows for → the v2 types
+    /// those rows give the component.
+    components: BTreeMap<String, TypeComponents>,
 }
+
+/// Component number → the component's v2 types (see [`Map::type_components`]).
+pub(crate) type TypeComponents = BTreeMap<u16, BTreeSet<String>>;
 
 /// Which segment maps the guide applies in one message structure (`ADT_A01`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -329,39 +335,36 @@ impl Map {
         // Rows of one map are usually consecutive: look the group up before allocating
         // its key.
         let mut segs: BTreeMap<String, SegmentMap> = BTreeMap::new();
-        for row in load::segments(segments)? {
-            match segs.get_mut(&row.segment) {
-                Some(s) => s.rows.push(row),
-                None => {
-                    segs.insert(
-                        row.segment.clone(),
-                        SegmentMap {
-                            id: row.segment.clone(),
-                            maps: Vec::new(),
-                            rows: vec![row],
-                        },
-                    );
-                }
+        load::segments(segments, |row| match segs.get_mut(&row.segment) {
+            Some(s) => s.rows.push(row),
+            None => {
+                segs.insert(
+                    row.segment.clone(),
+                    SegmentMap {
+                        id: row.segment.clone(),
+                        maps: Vec::new(),
+                        rows: vec![row],
+                    },
+                );
             }
-        }
+        })?;
         let mut dts: BTreeMap<String, DatatypeMap> = BTreeMap::new();
-        for d in load::datatypes(datatypes)? {
-            match dts.get_mut(&d.row.map) {
-                Some(m) => m.rows.push(d.row),
-                None => {
-                    dts.insert(
-                        d.row.map.clone(),
-                        DatatypeMap {
-                            name: d.row.map.clone(),
-                            v2_type: d.v2_type,
-                            fhir_type: d.fhir_type,
-                            rows: vec![d.row],
-                        },
-                    );
-                }
+        load::datatypes(datatypes, |d| match dts.get_mut(&d.row.map) {
+            Some(m) => m.rows.push(d.row),
+            None => {
+                dts.insert(
+                    d.row.map.clone(),
+                    DatatypeMap {
+                        name: d.row.map.clone(),
+                        v2_type: d.v2_type.to_owned(),
+                        fhir_type: d.fhir_type.to_owned(),
+                        rows: vec![d.row],
+                    },
+                );
             }
-        }
+        })?;
         let mut by_v2_type: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut components: BTreeMap<String, TypeComponents> = BTreeMap::new();
         for d in dts.values_mut() {
             d.rows.sort_by_key(|r| r.component);
             match by_v2_type.get_mut(&d.v2_type) {
@@ -370,23 +373,28 @@ impl Map {
                     by_v2_type.insert(d.v2_type.clone(), vec![d.name.clone()]);
                 }
             }
-        }
-        let mut vocs: BTreeMap<String, VocabularyMap> = BTreeMap::new();
-        for v in load::vocabulary(vocabulary)? {
-            match vocs.get_mut(&v.map) {
-                Some(m) => m.concepts.push(v.row),
-                None => {
-                    vocs.insert(
-                        v.map.clone(),
-                        VocabularyMap {
-                            name: v.map,
-                            table: v.table,
-                            concepts: vec![v.row],
-                        },
-                    );
-                }
+            let of_type = components.entry(d.v2_type.clone()).or_default();
+            for r in &d.rows {
+                of_type
+                    .entry(r.component)
+                    .or_default()
+                    .insert(r.v2_type.clone());
             }
         }
+        let mut vocs: BTreeMap<String, VocabularyMap> = BTreeMap::new();
+        load::vocabulary(vocabulary, |v| match vocs.get_mut(v.map) {
+            Some(m) => m.concepts.push(v.row),
+            None => {
+                vocs.insert(
+                    v.map.to_owned(),
+                    VocabularyMap {
+                        name: v.map.to_owned(),
+                        table: (!v.table.is_empty()).then(|| v.table.to_owned()),
+                        concepts: vec![v.row],
+                    },
+                );
+            }
+        })?;
         let mut map = Map {
             segments: segs
                 .into_iter()
@@ -398,6 +406,7 @@ impl Map {
             datatypes: Arc::new(Datatypes {
                 by_name: dts,
                 by_v2_type,
+                components,
             }),
             vocabularies: vocs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             ..Map::default()
@@ -558,6 +567,13 @@ impl Map {
             .iter()
             .filter_map(|n| self.datatypes.by_name.get(n))
             .collect()
+    }
+
+    /// Every component number the datatype maps of a v2 type have rows for, with the
+    /// v2 types those rows give the component (`XCN` → 1 → `ST`, 9 → `HD`, …): the
+    /// union over [`Map::datatypes_for`], precomputed.
+    pub(crate) fn type_components(&self, v2_type: &str) -> Option<&TypeComponents> {
+        self.datatypes.components.get(v2_type)
     }
 
     /// All datatype maps, by name.

@@ -170,20 +170,23 @@ pub(crate) fn targets(map: &Map, path: &V2Path) -> Vec<Target> {
 
 /// Calls `found` for every target of `path`, in the order of [`Map::targets`].
 pub(crate) fn visit<'m>(map: &'m Map, path: &V2Path, found: &mut dyn FnMut(&Reached<'_, 'm>)) {
-    visit_rows(map, path, &|_| true, found);
-}
-
-/// [`visit`] through the field rows `rows` accepts only.
-pub(crate) fn visit_rows<'m>(
-    map: &'m Map,
-    path: &V2Path,
-    rows: &dyn Fn(&FieldMapping) -> bool,
-    found: &mut dyn FnMut(&Reached<'_, 'm>),
-) {
     let Some(seg) = map.segment(path.segment_str()) else {
         return;
     };
-    for row in seg.field(path.field).iter().filter(|r| rows(r)) {
+    visit_rows(map, seg.field(path.field), path, found);
+}
+
+/// [`visit`] through the given field rows of `path`'s field only (a subset of
+/// `map.field(..)`, in its order).
+pub(crate) fn visit_rows<'m, R>(
+    map: &'m Map,
+    rows: R,
+    path: &V2Path,
+    found: &mut dyn FnMut(&Reached<'_, 'm>),
+) where
+    R: IntoIterator<Item = &'m FieldMapping>,
+{
+    for row in rows {
         let Some(el) = &row.rule.target else { continue };
         let root = Node {
             path: row.resource.clone(),

@@ -513,6 +513,18 @@ fn the_builtin_map_equals_one_built_anew() {
     for ty in ["CX", "CWE", "XPN", "HD", "ST", "NOPE"] {
         let scan: Vec<&DatatypeMap> = b.datatypes().filter(|d| d.v2_type == ty).collect();
         assert_eq!(b.datatypes_for(ty), scan, "{ty}");
+        let mut components: BTreeMap<u16, BTreeSet<String>> = BTreeMap::new();
+        for r in scan.iter().flat_map(|d| d.rows()) {
+            components
+                .entry(r.component)
+                .or_default()
+                .insert(r.v2_type.clone());
+        }
+        assert_eq!(
+            b.type_components(ty).cloned().unwrap_or_default(),
+            components,
+            "{ty}"
+        );
     }
 }
 
@@ -825,7 +837,7 @@ fn from_tsv_reports_bad_data_by_line() {
     let header = "map\tv2_type\tfhir_type\tcomponent\tname\tcomponent_type\tv2_min\tv2_max\tcondition\tnarrative\tfhir_path\tvia\tfhir_type_target\tfhir_min\tfhir_max\tdatatype_map\tvocabulary\tassigned\tderived\tproposed";
     let bad_cells = format!("# c\n{header}\nCX[Identifier]\tCX\tIdentifier\n");
     assert_eq!(
-        load::datatypes(&bad_cells).unwrap_err(),
+        load::datatypes(&bad_cells, |_| ()).unwrap_err(),
         MapError::Data {
             file: "datatypes.tsv",
             line: 3,
@@ -835,11 +847,11 @@ fn from_tsv_reports_bad_data_by_line() {
     let bad_number =
         format!("{header}\nCX[Identifier]\tCX\tIdentifier\tx\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n");
     assert!(matches!(
-        load::datatypes(&bad_number),
+        load::datatypes(&bad_number, |_| ()),
         Err(MapError::Data { line: 2, .. })
     ));
     assert!(matches!(
-        load::vocabulary("map\tnope\n"),
+        load::vocabulary("map\tnope\n", |_| ()),
         Err(MapError::Data { line: 1, .. })
     ));
 }

@@ -148,44 +148,45 @@ impl SegmentInverse {
                     .as_ref()
                     .is_some_and(|t| root(&t.path) == resource)
         };
-        let mut add = |path: V2Path| {
-            resolve::visit_rows(map, &path, &reaches, &mut |t| {
-                if root(t.path) != resource {
-                    return;
-                }
-                let source = Source {
-                    map: t.map.to_owned(),
-                    path,
-                };
-                match by_target.get_mut(t.path) {
-                    Some(set) => {
-                        set.insert(source);
-                    }
-                    None => {
-                        by_target.insert(t.path.to_owned(), BTreeSet::from([source]));
-                    }
-                }
-            });
-        };
         for f in seg.fields() {
             let rows = seg.field(f);
-            if !rows.iter().any(reaches) {
+            let reaching: Vec<&FieldMapping> = rows.iter().filter(|r| reaches(r)).collect();
+            if reaching.is_empty() {
                 continue;
             }
+            let mut add = |path: V2Path| {
+                resolve::visit_rows(map, reaching.iter().copied(), &path, &mut |t| {
+                    if root(t.path) != resource {
+                        return;
+                    }
+                    let source = Source {
+                        map: t.map.to_owned(),
+                        path,
+                    };
+                    match by_target.get_mut(t.path) {
+                        Some(set) => {
+                            set.insert(source);
+                        }
+                        None => {
+                            by_target.insert(t.path.to_owned(), BTreeSet::from([source]));
+                        }
+                    }
+                });
+            };
             let field = V2Path::field(id, f);
             add(field);
             // The positions are those of every row's v2 type (as `Map::targets` would
-            // be asked), resolved through the rows that reach `resource`.
+            // be asked), resolved through the rows that reach `resource`: each component
+            // of the datatype maps of those types, and each subcomponent of the datatype
+            // maps of the component's types.
             let types: BTreeSet<&str> = rows.iter().map(|r| r.v2_type.as_str()).collect();
             let mut components: BTreeMap<u16, BTreeSet<&str>> = BTreeMap::new();
-            for ty in types {
-                for dt in map.datatypes_for(ty) {
-                    for c in dt.rows() {
-                        components
-                            .entry(c.component)
-                            .or_default()
-                            .insert(c.v2_type.as_str());
-                    }
+            for of_type in types.into_iter().filter_map(|t| map.type_components(t)) {
+                for (&c, ctypes) in of_type {
+                    components
+                        .entry(c)
+                        .or_default()
+                        .extend(ctypes.iter().map(String::as_str));
                 }
             }
             for (c, ctypes) in components {
@@ -195,9 +196,9 @@ impl SegmentInverse {
                 };
                 add(comp);
                 let subs: BTreeSet<u16> = ctypes
-                    .iter()
-                    .flat_map(|t| map.datatypes_for(t))
-                    .flat_map(|dt| dt.rows().iter().map(|r| r.component))
+                    .into_iter()
+                    .filter_map(|t| map.type_components(t))
+                    .flat_map(|of_type| of_type.keys().copied())
                     .collect();
                 for s in subs {
                     add(V2Path {
