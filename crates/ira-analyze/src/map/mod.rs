@@ -30,6 +30,8 @@ use std::sync::{Arc, OnceLock};
 
 use ira_parse::model::V2Path;
 
+use crate::fasthash::FastMap;
+
 pub use condition::{Condition, V2Ref};
 pub use model::{
     Card, ComponentMapping, Concept, ConceptMapping, FhirElement, FieldMapping, Max,
@@ -91,9 +93,12 @@ pub struct Map {
 /// The datatype maps, by name and by v2 type.
 #[derive(Clone, Debug, Default)]
 struct Datatypes {
-    by_name: BTreeMap<String, DatatypeMap>,
-    /// v2 type (`CX`) → the names of its maps, in name order.
-    by_v2_type: BTreeMap<String, Vec<String>>,
+    /// In name order.
+    list: Vec<DatatypeMap>,
+    /// Name → index in `list` (looked up at every step of [`Map::targets`]).
+    by_name: FastMap<String, usize>,
+    /// v2 type (`CX`) → the indexes of its maps, in name order.
+    by_v2_type: BTreeMap<String, Vec<usize>>,
     /// v2 type (`CX`) → every component number its maps have rows for → the v2 types
     /// those rows give the component.
     components: BTreeMap<String, TypeComponents>,
@@ -217,6 +222,9 @@ pub struct DatatypeMap {
     pub fhir_type: String,
     /// Component rows, ordered by component.
     rows: Vec<ComponentMapping>,
+    /// `fhir_type` is a resource: descending into the map starts a reference hop
+    /// (`map::resolve`; computed once, it is asked at every step).
+    builds_resource: bool,
 }
 
 impl DatatypeMap {
@@ -359,18 +367,22 @@ impl Map {
                         v2_type: d.v2_type.to_owned(),
                         fhir_type: d.fhir_type.to_owned(),
                         rows: vec![d.row],
+                        builds_resource: resolve::is_resource(d.fhir_type),
                     },
                 );
             }
         })?;
-        let mut by_v2_type: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut list: Vec<DatatypeMap> = dts.into_values().collect();
+        let mut by_name = FastMap::default();
+        let mut by_v2_type: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut components: BTreeMap<String, TypeComponents> = BTreeMap::new();
-        for d in dts.values_mut() {
+        for (i, d) in list.iter_mut().enumerate() {
             d.rows.sort_by_key(|r| r.component);
+            by_name.insert(d.name.clone(), i);
             match by_v2_type.get_mut(&d.v2_type) {
-                Some(names) => names.push(d.name.clone()),
+                Some(maps) => maps.push(i),
                 None => {
-                    by_v2_type.insert(d.v2_type.clone(), vec![d.name.clone()]);
+                    by_v2_type.insert(d.v2_type.clone(), vec![i]);
                 }
             }
             let of_type = components.entry(d.v2_type.clone()).or_default();
@@ -404,7 +416,8 @@ impl Map {
                 })
                 .collect(),
             datatypes: Arc::new(Datatypes {
-                by_name: dts,
+                list,
+                by_name,
                 by_v2_type,
                 components,
             }),
@@ -459,8 +472,8 @@ impl Map {
             .flat_map(|s| s.rows.iter().map(|r| &r.rule))
             .chain(
                 self.datatypes
-                    .by_name
-                    .values()
+                    .list
+                    .iter()
                     .flat_map(|d| d.rows.iter().map(|r| &r.rule)),
             );
         for rule in rules {
@@ -472,7 +485,7 @@ impl Map {
             }
         }
         let mut dt_default: BTreeMap<String, (usize, String)> = BTreeMap::new();
-        for d in self.datatypes.by_name.values() {
+        for d in &self.datatypes.list {
             let uses = dt_uses.get(d.name.as_str()).copied().unwrap_or(0);
             let e = dt_default
                 .entry(d.v2_type.clone())
@@ -547,25 +560,25 @@ impl Map {
     /// A datatype map by name (`CX[Identifier]`, case-insensitive), or by v2 type alone
     /// (`CX`: the map the guide uses most for that type).
     pub fn datatype(&self, name: &str) -> Option<&DatatypeMap> {
-        let by_name = &self.datatypes.by_name;
-        if let Some(d) = by_name.get(name) {
+        let dts = &self.datatypes;
+        let by_name = |n: &str| dts.by_name.get(n).and_then(|&i| dts.list.get(i));
+        if let Some(d) = by_name(name) {
             return Some(d);
         }
         if let Some(n) = self.datatype_default.get(name) {
-            return by_name.get(n);
+            return by_name(n);
         }
-        by_name.values().find(|d| d.name.eq_ignore_ascii_case(name))
+        dts.list.iter().find(|d| d.name.eq_ignore_ascii_case(name))
     }
 
     /// Every datatype map for a v2 type (`CX` → `CX[Identifier]`, `CX[string]`, …), in
     /// name order.
     pub fn datatypes_for(&self, v2_type: &str) -> Vec<&DatatypeMap> {
-        let Some(names) = self.datatypes.by_v2_type.get(v2_type) else {
+        let Some(maps) = self.datatypes.by_v2_type.get(v2_type) else {
             return Vec::new();
         };
-        names
-            .iter()
-            .filter_map(|n| self.datatypes.by_name.get(n))
+        maps.iter()
+            .filter_map(|&i| self.datatypes.list.get(i))
             .collect()
     }
 
@@ -578,7 +591,7 @@ impl Map {
 
     /// All datatype maps, by name.
     pub fn datatypes(&self) -> impl Iterator<Item = &DatatypeMap> {
-        self.datatypes.by_name.values()
+        self.datatypes.list.iter()
     }
 
     /// A vocabulary map by name (`AdministrativeSex`), or by v2 table (`0001`, `1`,

@@ -145,6 +145,11 @@ impl Reached<'_, '_> {
     }
 }
 
+/// Whether a datatype map's FHIR type is one of the resources datatype maps build.
+pub(crate) fn is_resource(fhir_type: &str) -> bool {
+    RESOURCES.contains(&fhir_type)
+}
+
 struct Walk<'m, 'f> {
     map: &'m Map,
     segment_map: &'m str,
@@ -262,7 +267,7 @@ impl<'m> Walk<'m, '_> {
             .strip_prefix("Reference(")
             .and_then(|t| t.strip_suffix(')'))
             .unwrap_or(own_type);
-        let base = if RESOURCES.contains(&dt.fhir_type.as_str()) {
+        let base = if dt.builds_resource {
             // The map builds a resource: root its rows at the hop into that resource
             // (the last one, if the row already references it), or start a new hop.
             let mut n = s.node.clone();

@@ -810,7 +810,10 @@ fn generated_data_is_well_formed() {
         .chain(m.datatypes().flat_map(|d| d.rows().iter().map(|r| &r.rule)));
     for rule in rules {
         if let Some(d) = &rule.datatype_map {
-            assert!(m.datatypes.by_name.contains_key(d), "datatype map {d}");
+            assert!(
+                m.datatypes.by_name.contains_key(d.as_str()),
+                "datatype map {d}"
+            );
         }
     }
 
