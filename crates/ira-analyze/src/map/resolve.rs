@@ -1,5 +1,7 @@
 //! Resolving a v2 leaf path to the FHIR elements it feeds.
 
+use std::borrow::Cow;
+
 use ira_parse::model::V2Path;
 
 use super::model::{FhirElement, FieldMapping, Rule};
@@ -117,14 +119,32 @@ pub(crate) struct Reached<'w, 'm> {
     pub via: &'w [String],
     /// The deepest row reached.
     pub rule: &'m Rule,
-    /// Datatype maps used on the way.
-    pub datatype_maps: &'w [&'m str],
+    /// Datatype maps used on the way, innermost first.
+    datatype_maps: Option<&'w Link<'w, &'m str>>,
     /// The vocabulary map of the deepest row that names one.
     pub vocabulary: Option<&'m str>,
-    /// Conditions met on the way, outermost first.
-    pub conditions: &'w [&'m Condition],
+    /// Conditions met on the way, innermost first.
+    conditions: Option<&'w Link<'w, &'m Condition>>,
     /// See [`Target::exact`].
     pub exact: bool,
+}
+
+/// A list kept on the walk's stack, innermost entry first: a step adds to its
+/// parent's list without copying (or allocating) it.
+struct Link<'p, T> {
+    item: T,
+    prev: Option<&'p Link<'p, T>>,
+}
+
+/// The items of a [`Link`] list, outermost first.
+fn outermost_first<T: Copy>(mut link: Option<&Link<'_, T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    while let Some(l) = link {
+        out.push(l.item);
+        link = l.prev;
+    }
+    out.reverse();
+    out
 }
 
 impl Reached<'_, '_> {
@@ -135,9 +155,15 @@ impl Reached<'_, '_> {
             path: self.path.to_string(),
             via: self.via.to_vec(),
             fhir_type: self.rule.target.as_ref().and_then(|t| t.fhir_type.clone()),
-            datatype_maps: self.datatype_maps.iter().map(|m| m.to_string()).collect(),
+            datatype_maps: outermost_first(self.datatype_maps)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
             vocabulary: self.vocabulary.map(str::to_string),
-            conditions: self.conditions.iter().map(|c| (*c).clone()).collect(),
+            conditions: outermost_first(self.conditions)
+                .into_iter()
+                .cloned()
+                .collect(),
             assigned: self.rule.assigned.clone(),
             derived: self.rule.derived.clone(),
             exact: self.exact,
@@ -157,13 +183,13 @@ struct Walk<'m, 'f> {
     found: &'f mut dyn FnMut(&Reached<'_, 'm>),
 }
 
-struct Step<'m> {
+struct Step<'m, 'p> {
     rule: &'m Rule,
     node: Node,
     /// The node of the enclosing element (the field or component one level up).
-    parent: Node,
-    maps: Vec<&'m str>,
-    conditions: Vec<&'m Condition>,
+    parent: &'p Node,
+    maps: Option<&'p Link<'p, &'m str>>,
+    conditions: Option<&'p Link<'p, &'m Condition>>,
     vocabulary: Option<&'m str>,
 }
 
@@ -208,12 +234,16 @@ pub(crate) fn visit_rows<'m, R>(
             resource: &row.resource,
             found: &mut *found,
         };
+        let condition = row.rule.condition.as_ref().map(|c| Link {
+            item: c,
+            prev: None,
+        });
         let step = Step {
             rule: &row.rule,
             node,
-            parent: root,
-            maps: Vec::new(),
-            conditions: row.rule.condition.iter().collect(),
+            parent: &root,
+            maps: None,
+            conditions: condition.as_ref(),
             vocabulary: row.rule.vocabulary.as_deref(),
         };
         walk.step(step, &[path.component, path.subcomponent]);
@@ -221,21 +251,21 @@ pub(crate) fn visit_rows<'m, R>(
 }
 
 impl<'m> Walk<'m, '_> {
-    fn emit(&mut self, s: &Step<'m>, exact: bool) {
+    fn emit(&mut self, s: &Step<'m, '_>, exact: bool) {
         (self.found)(&Reached {
             map: self.segment_map,
             resource: self.resource,
             path: &s.node.path,
             via: &s.node.via,
             rule: s.rule,
-            datatype_maps: &s.maps,
+            datatype_maps: s.maps,
             vocabulary: s.vocabulary,
-            conditions: &s.conditions,
+            conditions: s.conditions,
             exact,
         });
     }
 
-    fn step(&mut self, s: Step<'m>, rest: &[u16]) {
+    fn step(&mut self, s: Step<'m, '_>, rest: &[u16]) {
         let Some((&want, deeper)) = rest.split_first() else {
             self.emit(&s, true);
             return;
@@ -267,7 +297,7 @@ impl<'m> Walk<'m, '_> {
             .strip_prefix("Reference(")
             .and_then(|t| t.strip_suffix(')'))
             .unwrap_or(own_type);
-        let base = if dt.builds_resource {
+        let base: Cow<'_, Node> = if dt.builds_resource {
             // The map builds a resource: root its rows at the hop into that resource
             // (the last one, if the row already references it), or start a new hop.
             let mut n = s.node.clone();
@@ -282,28 +312,32 @@ impl<'m> Walk<'m, '_> {
                 }
                 None => n.via.push(dt.fhir_type.clone()),
             }
-            n
+            Cow::Owned(n)
         } else if inner.eq_ignore_ascii_case(&dt.fhir_type)
             || own_type.is_empty()
-            || s.node == s.parent
+            || s.node == *s.parent
         {
-            s.node.clone()
+            Cow::Borrowed(&s.node)
         } else {
-            s.parent.clone()
+            Cow::Borrowed(s.parent)
+        };
+        let maps = Link {
+            item: dt.name.as_str(),
+            prev: s.maps,
         };
         let n = want.max(1);
         for row in dt.component(n) {
             let Some(el) = &row.rule.target else { continue };
-            let mut maps = s.maps.clone();
-            maps.push(&dt.name);
-            let mut conditions = s.conditions.clone();
-            conditions.extend(row.rule.condition.iter());
+            let condition = row.rule.condition.as_ref().map(|c| Link {
+                item: c,
+                prev: s.conditions,
+            });
             let next = Step {
                 rule: &row.rule,
                 node: base.join(el),
-                parent: base.clone(),
-                maps,
-                conditions,
+                parent: &base,
+                maps: Some(&maps),
+                conditions: condition.as_ref().or(s.conditions),
                 vocabulary: row.rule.vocabulary.as_deref().or(s.vocabulary),
             };
             self.step(next, deeper);

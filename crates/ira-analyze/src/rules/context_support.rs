@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use ira_parse::model::V2Path;
 
 use super::{Finding, RiskSeverity, RuleMeta};
+use crate::fasthash::FastMap;
 use crate::map::{FieldMapping, Map, SegmentMap, resolve};
 use crate::profile::{Group, GroupStandard, SeenAt};
 use crate::spec::Spec;
@@ -137,9 +138,11 @@ impl SegmentInverse {
     /// `seg`, and every component and subcomponent the datatype maps of its v2 types
     /// know, keeping the element paths in `resource`.
     pub(super) fn build(map: &Map, seg: &SegmentMap, resource: &str) -> Self {
-        let mut by_target: BTreeMap<String, BTreeSet<Source>> = BTreeMap::new();
+        // Hashed while resolving (element paths share long prefixes: a search tree
+        // would compare them again and again), ordered once at the end.
+        let mut by_target: FastMap<String, Vec<Source>> = FastMap::default();
         let Ok(id) = <[u8; 3]>::try_from(seg.id.as_bytes()) else {
-            return SegmentInverse { by_target };
+            return SegmentInverse::default();
         };
         let reaches = |r: &FieldMapping| {
             r.resource == resource
@@ -164,11 +167,9 @@ impl SegmentInverse {
                         path,
                     };
                     match by_target.get_mut(t.path) {
-                        Some(set) => {
-                            set.insert(source);
-                        }
+                        Some(sources) => sources.push(source),
                         None => {
-                            by_target.insert(t.path.to_owned(), BTreeSet::from([source]));
+                            by_target.insert(t.path.to_owned(), vec![source]);
                         }
                     }
                 });
@@ -208,7 +209,12 @@ impl SegmentInverse {
                 }
             }
         }
-        SegmentInverse { by_target }
+        SegmentInverse {
+            by_target: by_target
+                .into_iter()
+                .map(|(k, v)| (k, v.into_iter().collect()))
+                .collect(),
+        }
     }
 
     /// Adds to `out` the sources of `stem` (a choice element's stem when `choice`) and
