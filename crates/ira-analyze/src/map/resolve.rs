@@ -171,6 +171,39 @@ impl Reached<'_, '_> {
     }
 }
 
+/// What every element path reached through field row `row` starts with (`None` when
+/// the row has no target): the row's own element path, or its resource when the row's
+/// datatype map roots its components at the enclosing element (see `Walk::step`). A
+/// reached path is this or extends it by `.` and more.
+pub(crate) fn prefix<'m>(map: &'m Map, row: &'m FieldMapping) -> Option<&'m str> {
+    let el = row.rule.target.as_ref()?;
+    let dt = row
+        .rule
+        .datatype_map
+        .as_deref()
+        .and_then(|n| map.datatype(n));
+    let Some(dt) = dt else {
+        return Some(&el.path);
+    };
+    // The choice of `Walk::step` at the first level, with the field row's nodes: its own
+    // element (`node`) and the resource (`parent`).
+    let own_type = el.fhir_type.as_deref().unwrap_or("");
+    let inner = own_type
+        .strip_prefix("Reference(")
+        .and_then(|t| t.strip_suffix(')'))
+        .unwrap_or(own_type);
+    let node_is_parent = el.path == row.resource && el.via.is_empty();
+    if dt.builds_resource
+        || inner.eq_ignore_ascii_case(&dt.fhir_type)
+        || own_type.is_empty()
+        || node_is_parent
+    {
+        Some(&el.path)
+    } else {
+        Some(&row.resource)
+    }
+}
+
 /// Whether a datatype map's FHIR type is one of the resources datatype maps build.
 pub(crate) fn is_resource(fhir_type: &str) -> bool {
     RESOURCES.contains(&fhir_type)

@@ -1044,3 +1044,53 @@ mod never_panics {
         }
     }
 }
+
+/// Every element path reached through a field row starts with the row's prefix (the
+/// inverse map of IRA103 skips the fields whose prefixes cannot lead to a query).
+#[test]
+fn reached_paths_start_with_the_prefix_of_their_row() {
+    let m = map();
+    let mut checked = 0;
+    for seg in m.segments() {
+        let Ok(id) = <[u8; 3]>::try_from(seg.id.as_bytes()) else {
+            continue;
+        };
+        for row in seg.rows() {
+            let Some(prefix) = resolve::prefix(m, row) else {
+                assert!(row.rule.target.is_none());
+                continue;
+            };
+            let field = V2Path::field(id, row.field);
+            let mut positions = vec![field];
+            if let Some(of_type) = m.type_components(&row.v2_type) {
+                for (&c, ctypes) in of_type {
+                    positions.push(V2Path {
+                        component: c,
+                        ..field
+                    });
+                    for sub in ctypes.iter().filter_map(|t| m.type_components(t)) {
+                        for &s in sub.keys() {
+                            positions.push(V2Path {
+                                component: c,
+                                subcomponent: s,
+                                ..field
+                            });
+                        }
+                    }
+                }
+            }
+            for p in positions {
+                resolve::visit_rows(m, [row], &p, &mut |t| {
+                    checked += 1;
+                    let rest = t.path.strip_prefix(prefix);
+                    assert!(
+                        rest.is_some_and(|r| r.is_empty() || r.starts_with('.')),
+                        "{p}: {} does not start with {prefix}",
+                        t.path
+                    );
+                });
+            }
+        }
+    }
+    assert!(checked > 10_000, "{checked} targets checked");
+}

@@ -95,16 +95,57 @@ pub(super) struct Source {
 /// The inverse of [`Map::targets`]: FHIR element path (no indexes) → the v2 positions
 /// (fields, components, subcomponents) that feed it.
 ///
-/// Built lazily in parts, one per segment and resource (the first part of the element
+/// Built lazily in parts, one per field and resource (the first part of the element
 /// paths), for the parts a query can reach: a query for `Patient.birthDate` through
-/// `PID[Patient]` resolves PID's rows that reach `Patient`, nothing else. A segment the
-/// map shares with the built-in map ([`Map::shares_builtin_segment`]) takes its parts
-/// from a process-wide cache, so only what a project's overrides change is resolved
-/// anew per map.
+/// `PID[Patient]` resolves the PID fields whose rows can reach it (their element paths,
+/// [`resolve::prefix`], and the query's are prefixes of one another), nothing else. A
+/// segment the map shares with the built-in map ([`Map::shares_builtin_segment`])
+/// takes its parts from a process-wide cache, so only what a project's overrides change
+/// is resolved anew per map.
 pub(super) struct InverseMap<'m> {
     map: &'m Map,
-    /// Segment id → resource → its part, built on first use.
-    parts: BTreeMap<&'m str, BTreeMap<&'m str, OnceCell<Arc<SegmentInverse>>>>,
+    /// Segment id → resource → its fields, listed on first use.
+    parts: BTreeMap<&'m str, BTreeMap<&'m str, OnceCell<Vec<FieldPart<'m>>>>>,
+}
+
+/// One field's part of the inverse map for one resource, built on first use.
+struct FieldPart<'m> {
+    field: u16,
+    /// What the element paths its rows reach start with ([`resolve::prefix`]).
+    prefixes: BTreeSet<&'m str>,
+    part: OnceCell<Arc<SegmentInverse>>,
+}
+
+/// A field row can reach `resource`.
+fn reaches(row: &FieldMapping, resource: &str) -> bool {
+    row.resource == resource
+        || row
+            .rule
+            .target
+            .as_ref()
+            .is_some_and(|t| root(&t.path) == resource)
+}
+
+/// The fields of `seg` with a row that can reach `resource`, with their prefixes.
+fn field_parts<'m>(map: &'m Map, seg: &'m SegmentMap, resource: &str) -> Vec<FieldPart<'m>> {
+    let mut out: Vec<FieldPart<'m>> = Vec::new();
+    for row in seg.rows().iter().filter(|r| reaches(r, resource)) {
+        let Some(prefix) = resolve::prefix(map, row) else {
+            continue;
+        };
+        // Rows are ordered by field.
+        match out.last_mut() {
+            Some(last) if last.field == row.field => {
+                last.prefixes.insert(prefix);
+            }
+            _ => out.push(FieldPart {
+                field: row.field,
+                prefixes: BTreeSet::from([prefix]),
+                part: OnceCell::new(),
+            }),
+        }
+    }
+    out
 }
 
 /// The first part of a FHIR path (`Patient` of `Patient.name.family`).
@@ -126,37 +167,28 @@ fn roots(seg: &SegmentMap) -> BTreeSet<&str> {
     out
 }
 
-/// One part of the inverse map: the element paths that the rows of one segment reach
-/// in one resource, and their sources.
+/// One part of the inverse map: the element paths that the rows of one field reach in
+/// one resource, and their sources.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(super) struct SegmentInverse {
     by_target: BTreeMap<String, BTreeSet<Source>>,
 }
 
 impl SegmentInverse {
-    /// Resolves, through the rows of `seg` that can reach `resource`, every field of
-    /// `seg`, and every component and subcomponent the datatype maps of its v2 types
+    /// Resolves, through the rows of field `f` of `seg` that can reach `resource`, the
+    /// field and every component and subcomponent the datatype maps of its v2 types
     /// know, keeping the element paths in `resource`.
-    pub(super) fn build(map: &Map, seg: &SegmentMap, resource: &str) -> Self {
+    pub(super) fn build(map: &Map, seg: &SegmentMap, resource: &str, f: u16) -> Self {
         // Hashed while resolving (element paths share long prefixes: a search tree
         // would compare them again and again), ordered once at the end.
         let mut by_target: FastMap<String, Vec<Source>> = FastMap::default();
         let Ok(id) = <[u8; 3]>::try_from(seg.id.as_bytes()) else {
             return SegmentInverse::default();
         };
-        let reaches = |r: &FieldMapping| {
-            r.resource == resource
-                || r.rule
-                    .target
-                    .as_ref()
-                    .is_some_and(|t| root(&t.path) == resource)
-        };
-        for f in seg.fields() {
+        {
             let rows = seg.field(f);
-            let reaching: Vec<&FieldMapping> = rows.iter().filter(|r| reaches(r)).collect();
-            if reaching.is_empty() {
-                continue;
-            }
+            let reaching: Vec<&FieldMapping> =
+                rows.iter().filter(|r| reaches(r, resource)).collect();
             let mut add = |path: V2Path| {
                 resolve::visit_rows(map, reaching.iter().copied(), &path, &mut |t| {
                     if root(t.path) != resource {
@@ -242,29 +274,42 @@ impl SegmentInverse {
     }
 }
 
-/// A part of a segment of the built-in map, built on first use, once per process.
-fn builtin_part(map: &Map, seg: &SegmentMap, resource: &str) -> Option<Arc<SegmentInverse>> {
-    type Parts = BTreeMap<String, BTreeMap<String, OnceLock<Arc<SegmentInverse>>>>;
+/// A part of a field of the built-in map, built on first use, once per process.
+fn builtin_part(
+    map: &Map,
+    seg: &SegmentMap,
+    resource: &str,
+    field: u16,
+) -> Option<Arc<SegmentInverse>> {
+    /// Segment id → resource → field → part.
+    type Parts = BTreeMap<String, BTreeMap<String, BTreeMap<u16, OnceLock<Arc<SegmentInverse>>>>>;
     static PARTS: OnceLock<Parts> = OnceLock::new();
     if !map.shares_builtin_segment(&seg.id) {
         return None;
     }
     let parts = PARTS.get_or_init(|| {
-        Map::builtin()
-            .segments()
-            .map(|s| {
-                let parts = roots(s)
-                    .into_iter()
-                    .map(|r| (r.to_owned(), OnceLock::new()))
-                    .collect();
-                (s.id.clone(), parts)
-            })
-            .collect()
+        let mut parts = Parts::new();
+        for s in Map::builtin().segments() {
+            let of_segment = parts.entry(s.id.clone()).or_default();
+            for row in s.rows() {
+                if let Some(el) = &row.rule.target {
+                    for r in [row.resource.as_str(), root(&el.path)] {
+                        of_segment
+                            .entry(r.to_owned())
+                            .or_default()
+                            .entry(row.field)
+                            .or_default();
+                    }
+                }
+            }
+        }
+        parts
     });
     let part = parts
         .get(&seg.id)?
         .get(resource)?
-        .get_or_init(|| Arc::new(SegmentInverse::build(map, seg, resource)));
+        .get(&field)?
+        .get_or_init(|| Arc::new(SegmentInverse::build(map, seg, resource, field)));
     Some(Arc::clone(part))
 }
 
@@ -283,13 +328,29 @@ impl<'m> InverseMap<'m> {
         }
     }
 
-    fn part(&self, seg: &SegmentMap, resource: &str) -> Option<&SegmentInverse> {
-        let cell = self.parts.get(seg.id.as_str())?.get(resource)?;
-        let part = cell.get_or_init(|| {
-            builtin_part(self.map, seg, resource)
-                .unwrap_or_else(|| Arc::new(SegmentInverse::build(self.map, seg, resource)))
-        });
-        Some(part)
+    /// The fields of `seg` that can reach `resource`.
+    fn fields(&self, seg: &'m SegmentMap, resource: &str) -> &[FieldPart<'m>] {
+        let Some(cell) = self
+            .parts
+            .get(seg.id.as_str())
+            .and_then(|r| r.get(resource))
+        else {
+            return &[];
+        };
+        cell.get_or_init(|| field_parts(self.map, seg, resource))
+    }
+
+    fn part<'s>(
+        &'s self,
+        seg: &SegmentMap,
+        resource: &str,
+        field: &'s FieldPart<'m>,
+    ) -> &'s SegmentInverse {
+        field.part.get_or_init(|| {
+            builtin_part(self.map, seg, resource, field.field).unwrap_or_else(|| {
+                Arc::new(SegmentInverse::build(self.map, seg, resource, field.field))
+            })
+        })
     }
 
     /// The positions feeding `path` or an element inside it (`Patient.identifier` is fed
@@ -316,8 +377,17 @@ impl<'m> InverseMap<'m> {
                 if resource.is_some_and(|want| want != r) {
                     continue;
                 }
-                if let Some(part) = self.part(seg, r) {
-                    part.sources(stem, choice, maps, &mut out);
+                for field in self.fields(seg, r) {
+                    // A reached path starts with one of the prefixes: it can be the stem
+                    // or inside it only if one of the two starts with the other.
+                    let can_reach = field
+                        .prefixes
+                        .iter()
+                        .any(|p| stem.starts_with(p) || p.starts_with(stem));
+                    if can_reach {
+                        self.part(seg, r, field)
+                            .sources(stem, choice, maps, &mut out);
+                    }
                 }
             }
         }
@@ -501,8 +571,10 @@ mod tests {
         let mut out: BTreeMap<String, BTreeSet<Source>> = BTreeMap::new();
         for seg in inv.map.segments() {
             for r in roots(seg) {
-                for (k, v) in &inv.part(seg, r).unwrap().by_target {
-                    out.entry(k.clone()).or_default().extend(v.iter().cloned());
+                for field in inv.fields(seg, r) {
+                    for (k, v) in &inv.part(seg, r, field).by_target {
+                        out.entry(k.clone()).or_default().extend(v.iter().cloned());
+                    }
                 }
             }
         }
@@ -561,11 +633,17 @@ mod tests {
         let clone = map.clone();
         let inv = InverseMap::build(&clone);
         let pid = clone.segment("PID").unwrap();
-        let cached = builtin_part(&clone, pid, "Patient").unwrap();
-        assert!(std::ptr::eq(inv.part(pid, "Patient").unwrap(), &*cached));
+        let cached = builtin_part(&clone, pid, "Patient", 3).unwrap();
+        let field = inv
+            .fields(pid, "Patient")
+            .iter()
+            .find(|f| f.field == 3)
+            .unwrap();
+        assert!(std::ptr::eq(inv.part(pid, "Patient", field), &*cached));
+        assert!(field.prefixes.contains("Patient.identifier"));
         assert_eq!(
             *cached,
-            SegmentInverse::build(&fresh, fresh.segment("PID").unwrap(), "Patient")
+            SegmentInverse::build(&fresh, fresh.segment("PID").unwrap(), "Patient", 3)
         );
         assert_same_answers(&inv, &want);
     }
