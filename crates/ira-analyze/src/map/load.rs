@@ -79,38 +79,50 @@ const MESSAGE_COLUMNS: [&str; 9] = [
     "segment_map",
 ];
 
-/// A datatype map's identity, as its rows state it.
+/// A datatype map's identity, as its rows state it (borrowed from the text: only the
+/// first row of a map needs them as owned strings).
 #[derive(Debug)]
-pub(crate) struct DatatypeRow {
-    pub v2_type: String,
-    pub fhir_type: String,
+pub(crate) struct DatatypeRow<'a> {
+    pub v2_type: &'a str,
+    pub fhir_type: &'a str,
     pub row: ComponentMapping,
 }
 
-/// A vocabulary row with the map it belongs to.
+/// A vocabulary row with the map it belongs to (borrowed, as for [`DatatypeRow`]).
 #[derive(Debug)]
-pub(crate) struct VocabRow {
-    pub map: String,
-    pub table: Option<String>,
+pub(crate) struct VocabRow<'a> {
+    pub map: &'a str,
+    /// Empty when the row names no table.
+    pub table: &'a str,
     pub row: ConceptMapping,
 }
 
-/// Splits a TSV file into data rows (1-based line number, cells), checking the header.
+/// Splits a TSV file into data rows, checking the header, and hands each row (1-based
+/// line number, cells) to `each` as it is read: the rows are not collected, the
+/// caller keeps what it builds from them.
 fn rows<'a, const N: usize>(
     file: &'static str,
     text: &'a str,
     columns: &[&str; N],
-) -> Result<Vec<(usize, [&'a str; N])>, MapError> {
-    let mut out = Vec::new();
+    mut each: impl FnMut(usize, [&'a str; N]) -> Result<(), MapError>,
+) -> Result<(), MapError> {
     let mut header_seen = false;
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         if line.starts_with('#') || line.is_empty() {
             continue;
         }
-        let cells: Vec<&str> = line.split('\t').collect();
+        // Split into an array in place (no vector per line): the data has ~9,000 lines.
+        let mut cells = [""; N];
+        let mut count = 0;
+        for cell in line.split('\t') {
+            if let Some(slot) = cells.get_mut(count) {
+                *slot = cell;
+            }
+            count += 1;
+        }
         if !header_seen {
-            if cells.as_slice() != columns.as_slice() {
+            if count != N || &cells != columns {
                 return Err(MapError::Data {
                     file,
                     line: line_no,
@@ -120,12 +132,14 @@ fn rows<'a, const N: usize>(
             header_seen = true;
             continue;
         }
-        let cells: [&str; N] = cells.try_into().map_err(|v: Vec<&str>| MapError::Data {
-            file,
-            line: line_no,
-            reason: format!("{} cells, expected {N}", v.len()),
-        })?;
-        out.push((line_no, cells));
+        if count != N {
+            return Err(MapError::Data {
+                file,
+                line: line_no,
+                reason: format!("{count} cells, expected {N}"),
+            });
+        }
+        each(line_no, cells)?;
     }
     if !header_seen {
         return Err(MapError::Data {
@@ -134,7 +148,7 @@ fn rows<'a, const N: usize>(
             reason: "no header line".into(),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -221,47 +235,109 @@ fn number(file: &'static str, line: usize, s: &str) -> Result<u16, MapError> {
         })
 }
 
-pub(crate) fn segments(text: &str) -> Result<Vec<FieldMapping>, MapError> {
+/// Reads `segments.tsv`, handing each row to `sink`.
+pub(crate) fn segments(text: &str, mut sink: impl FnMut(FieldMapping)) -> Result<(), MapError> {
     const F: &str = "segments.tsv";
-    rows(F, text, &SEGMENT_COLUMNS)?
-        .into_iter()
-        .map(|(line, c)| {
-            let [
-                map,
-                resource,
-                segment,
-                field,
-                name,
-                v2_type,
-                v2_min,
-                v2_max,
+    rows(F, text, &SEGMENT_COLUMNS, |line, c| {
+        let [
+            map,
+            resource,
+            segment,
+            field,
+            name,
+            v2_type,
+            v2_min,
+            v2_max,
+            cond,
+            narrative,
+            path,
+            via,
+            fhir_type,
+            fhir_min,
+            fhir_max,
+            dt,
+            vocab,
+            assigned,
+            derived,
+            proposed,
+        ] = c;
+        if segment.len() != 3 || !map.starts_with(segment) || resource.is_empty() {
+            return Err(MapError::Data {
+                file: F,
+                line,
+                reason: "segment, map and resource do not agree".into(),
+            });
+        }
+        sink(FieldMapping {
+            map: map.to_string(),
+            resource: resource.to_string(),
+            segment: segment.to_string(),
+            field: number(F, line, field)?,
+            name: name.to_string(),
+            v2_type: v2_type.to_string(),
+            v2_card: card(F, line, v2_min, v2_max)?,
+            rule: rule(
+                F,
+                line,
                 cond,
                 narrative,
                 path,
                 via,
                 fhir_type,
-                fhir_min,
-                fhir_max,
-                dt,
-                vocab,
-                assigned,
-                derived,
+                (fhir_min, fhir_max),
+                (dt, vocab),
+                (assigned, derived),
                 proposed,
-            ] = c;
-            if segment.len() != 3 || !map.starts_with(segment) || resource.is_empty() {
-                return Err(MapError::Data {
-                    file: F,
-                    line,
-                    reason: "segment, map and resource do not agree".into(),
-                });
-            }
-            Ok(FieldMapping {
+            )?,
+        });
+        Ok(())
+    })
+}
+
+/// Reads `datatypes.tsv`, handing each row to `sink`.
+pub(crate) fn datatypes<'a>(
+    text: &'a str,
+    mut sink: impl FnMut(DatatypeRow<'a>),
+) -> Result<(), MapError> {
+    const F: &str = "datatypes.tsv";
+    rows(F, text, &DATATYPE_COLUMNS, |line, c| {
+        let [
+            map,
+            v2_type,
+            fhir_type,
+            component,
+            name,
+            component_type,
+            v2_min,
+            v2_max,
+            cond,
+            narrative,
+            path,
+            via,
+            target_type,
+            fhir_min,
+            fhir_max,
+            dt,
+            vocab,
+            assigned,
+            derived,
+            proposed,
+        ] = c;
+        if !map.starts_with(v2_type) || fhir_type.is_empty() {
+            return Err(MapError::Data {
+                file: F,
+                line,
+                reason: "map, v2 type and FHIR type do not agree".into(),
+            });
+        }
+        sink(DatatypeRow {
+            v2_type,
+            fhir_type,
+            row: ComponentMapping {
                 map: map.to_string(),
-                resource: resource.to_string(),
-                segment: segment.to_string(),
-                field: number(F, line, field)?,
+                component: number(F, line, component)?,
                 name: name.to_string(),
-                v2_type: v2_type.to_string(),
+                v2_type: component_type.to_string(),
                 v2_card: card(F, line, v2_min, v2_max)?,
                 rule: rule(
                     F,
@@ -270,153 +346,94 @@ pub(crate) fn segments(text: &str) -> Result<Vec<FieldMapping>, MapError> {
                     narrative,
                     path,
                     via,
-                    fhir_type,
+                    target_type,
                     (fhir_min, fhir_max),
                     (dt, vocab),
                     (assigned, derived),
                     proposed,
                 )?,
-            })
-        })
-        .collect()
+            },
+        });
+        Ok(())
+    })
 }
 
-pub(crate) fn datatypes(text: &str) -> Result<Vec<DatatypeRow>, MapError> {
-    const F: &str = "datatypes.tsv";
-    rows(F, text, &DATATYPE_COLUMNS)?
-        .into_iter()
-        .map(|(line, c)| {
-            let [
-                map,
-                v2_type,
-                fhir_type,
-                component,
-                name,
-                component_type,
-                v2_min,
-                v2_max,
-                cond,
-                narrative,
-                path,
-                via,
-                target_type,
-                fhir_min,
-                fhir_max,
-                dt,
-                vocab,
-                assigned,
-                derived,
-                proposed,
-            ] = c;
-            if !map.starts_with(v2_type) || fhir_type.is_empty() {
-                return Err(MapError::Data {
-                    file: F,
-                    line,
-                    reason: "map, v2 type and FHIR type do not agree".into(),
-                });
-            }
-            Ok(DatatypeRow {
-                v2_type: v2_type.to_string(),
-                fhir_type: fhir_type.to_string(),
-                row: ComponentMapping {
-                    map: map.to_string(),
-                    component: number(F, line, component)?,
-                    name: name.to_string(),
-                    v2_type: component_type.to_string(),
-                    v2_card: card(F, line, v2_min, v2_max)?,
-                    rule: rule(
-                        F,
-                        line,
-                        cond,
-                        narrative,
-                        path,
-                        via,
-                        target_type,
-                        (fhir_min, fhir_max),
-                        (dt, vocab),
-                        (assigned, derived),
-                        proposed,
-                    )?,
-                },
-            })
-        })
-        .collect()
-}
-
-pub(crate) fn vocabulary(text: &str) -> Result<Vec<VocabRow>, MapError> {
+/// Reads `vocabulary.tsv`, handing each row to `sink`.
+pub(crate) fn vocabulary<'a>(
+    text: &'a str,
+    mut sink: impl FnMut(VocabRow<'a>),
+) -> Result<(), MapError> {
     const F: &str = "vocabulary.tsv";
-    rows(F, text, &VOCAB_COLUMNS)?
-        .into_iter()
-        .map(|(line, c)| {
-            let [map, table, v2_code, v2_display, cond, system, code, display] = c;
-            if map.is_empty() || (v2_code.is_empty() && code.is_empty()) {
-                return Err(MapError::Data {
-                    file: F,
-                    line,
-                    reason: "row without map or without any code".into(),
-                });
-            }
-            let target = if code.is_empty() {
-                None
-            } else {
-                Some(Concept {
-                    system: system.to_string(),
-                    code: code.to_string(),
-                    display: opt(display),
-                })
-            };
-            Ok(VocabRow {
-                map: map.to_string(),
-                table: opt(table),
-                row: ConceptMapping {
-                    v2_code: opt(v2_code),
-                    v2_display: opt(v2_display),
-                    condition: condition(opt(cond).as_deref(), None),
-                    target,
-                    origin: Origin::Guide,
-                },
+    rows(F, text, &VOCAB_COLUMNS, |line, c| {
+        let [map, table, v2_code, v2_display, cond, system, code, display] = c;
+        if map.is_empty() || (v2_code.is_empty() && code.is_empty()) {
+            return Err(MapError::Data {
+                file: F,
+                line,
+                reason: "row without map or without any code".into(),
+            });
+        }
+        let target = if code.is_empty() {
+            None
+        } else {
+            Some(Concept {
+                system: system.to_string(),
+                code: code.to_string(),
+                display: opt(display),
             })
-        })
-        .collect()
+        };
+        sink(VocabRow {
+            map,
+            table,
+            row: ConceptMapping {
+                v2_code: opt(v2_code),
+                v2_display: opt(v2_display),
+                condition: condition(opt(cond).as_deref(), None),
+                target,
+                origin: Origin::Guide,
+            },
+        });
+        Ok(())
+    })
 }
 
 /// Rows of `messages.tsv`, with their message structure.
 pub(crate) fn messages(text: &str) -> Result<Vec<(String, MessageSegment)>, MapError> {
     const F: &str = "messages.tsv";
-    rows(F, text, &MESSAGE_COLUMNS)?
-        .into_iter()
-        .map(|(line, c)| {
-            let [
-                message,
-                position,
-                segment,
-                v2_min,
-                v2_max,
-                cond,
-                narrative,
-                resource,
-                segment_map,
-            ] = c;
-            if message.is_empty() || segment.len() != 3 {
-                return Err(MapError::Data {
-                    file: F,
-                    line,
-                    reason: "row without message structure or segment id".into(),
-                });
-            }
-            Ok((
-                message.to_string(),
-                MessageSegment {
-                    position: position.to_string(),
-                    segment: segment.to_string(),
-                    v2_card: card(F, line, v2_min, v2_max)?,
-                    condition: condition(opt(cond).as_deref(), opt(narrative).as_deref()),
-                    condition_text: opt(cond),
-                    narrative: opt(narrative),
-                    resource: opt(resource),
-                    segment_map: opt(segment_map),
-                },
-            ))
-        })
-        .collect()
+    let mut out = Vec::new();
+    rows(F, text, &MESSAGE_COLUMNS, |line, c| {
+        let [
+            message,
+            position,
+            segment,
+            v2_min,
+            v2_max,
+            cond,
+            narrative,
+            resource,
+            segment_map,
+        ] = c;
+        if message.is_empty() || segment.len() != 3 {
+            return Err(MapError::Data {
+                file: F,
+                line,
+                reason: "row without message structure or segment id".into(),
+            });
+        }
+        out.push((
+            message.to_string(),
+            MessageSegment {
+                position: position.to_string(),
+                segment: segment.to_string(),
+                v2_card: card(F, line, v2_min, v2_max)?,
+                condition: condition(opt(cond).as_deref(), opt(narrative).as_deref()),
+                condition_text: opt(cond),
+                narrative: opt(narrative),
+                resource: opt(resource),
+                segment_map: opt(segment_map),
+            },
+        ));
+        Ok(())
+    })?;
+    Ok(out)
 }

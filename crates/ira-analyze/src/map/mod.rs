@@ -20,15 +20,17 @@ mod condition;
 mod load;
 mod model;
 mod overrides;
-mod resolve;
+pub(crate) mod resolve;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
 
 use ira_parse::model::V2Path;
+
+use crate::fasthash::FastMap;
 
 pub use condition::{Condition, V2Ref};
 pub use model::{
@@ -70,17 +72,40 @@ pub enum MapError {
 }
 
 /// The whole map.
+///
+/// Its parts are shared (`Arc`) between clones and copied on write, per segment and
+/// per vocabulary: cloning the built-in map and applying a project's overrides copies
+/// only what the overrides change, and a part still shared with [`Map::builtin`] is
+/// the built-in one (caches of what is derived from it rely on that).
 #[derive(Clone, Debug, Default)]
 pub struct Map {
-    segments: BTreeMap<String, SegmentMap>,
-    datatypes: BTreeMap<String, DatatypeMap>,
+    segments: BTreeMap<String, Arc<SegmentMap>>,
+    /// Never changed once built (overrides do not touch datatype maps).
+    datatypes: Arc<Datatypes>,
     /// v2 type (`CX`) → the map used when only the type is named.
-    datatype_default: BTreeMap<String, String>,
-    vocabularies: BTreeMap<String, VocabularyMap>,
+    datatype_default: Arc<BTreeMap<String, String>>,
+    vocabularies: BTreeMap<String, Arc<VocabularyMap>>,
     /// Table number (`0001`) → the map used when only the table is named.
-    table_default: BTreeMap<String, String>,
-    messages: BTreeMap<String, MessageMap>,
+    table_default: Arc<BTreeMap<String, String>>,
+    messages: Arc<BTreeMap<String, MessageMap>>,
 }
+
+/// The datatype maps, by name and by v2 type.
+#[derive(Clone, Debug, Default)]
+struct Datatypes {
+    /// In name order.
+    list: Vec<DatatypeMap>,
+    /// Name → index in `list` (looked up at every step of [`Map::targets`]).
+    by_name: FastMap<String, usize>,
+    /// v2 type (`CX`) → the indexes of its maps, in name order.
+    by_v2_type: BTreeMap<String, Vec<usize>>,
+    /// v2 type (`CX`) → every component number its maps have rows for → the v2 types
+    /// those rows give the component.
+    components: BTreeMap<String, TypeComponents>,
+}
+
+/// Component number → the component's v2 types (see [`Map::type_components`]).
+pub(crate) type TypeComponents = BTreeMap<u16, BTreeSet<String>>;
 
 /// Which segment maps the guide applies in one message structure (`ADT_A01`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,9 +204,9 @@ impl SegmentMap {
             mb.cmp(&ma).then(cb.cmp(&ca)).then_with(|| a.cmp(b))
         });
         let rank = |m: &str| maps.iter().position(|x| x == m).unwrap_or(usize::MAX);
-        // Stable: rows of one map keep the guide's order.
-        self.rows
-            .sort_by(|a, b| a.field.cmp(&b.field).then(rank(&a.map).cmp(&rank(&b.map))));
+        // Stable: rows of one map keep the guide's order. The key is computed once per
+        // row (a rank is a search through the map names).
+        self.rows.sort_by_cached_key(|r| (r.field, rank(&r.map)));
         self.maps = maps;
     }
 }
@@ -197,6 +222,9 @@ pub struct DatatypeMap {
     pub fhir_type: String,
     /// Component rows, ordered by component.
     rows: Vec<ComponentMapping>,
+    /// `fhir_type` is a resource: descending into the map starts a reference hop
+    /// (`map::resolve`; computed once, it is asked at every step).
+    builds_resource: bool,
 }
 
 impl DatatypeMap {
@@ -290,16 +318,20 @@ impl Map {
 
     /// The map built from the embedded data, or why it could not be built.
     pub fn try_builtin() -> Result<&'static Map, &'static MapError> {
-        BUILTIN
-            .get_or_init(|| {
-                let mut m = Map::from_tsv(load::SEGMENTS, load::DATATYPES, load::VOCABULARY)?;
-                m.add_messages(load::MESSAGES)?;
-                Ok(m)
-            })
-            .as_ref()
+        BUILTIN.get_or_init(Map::build_builtin).as_ref()
     }
 
-    /// The built-in map with a project's overrides applied.
+    /// Builds a fresh copy of the built-in map from the embedded data, bypassing the
+    /// process-wide copy of [`Map::builtin`] (for benchmarks of start-up and tests of
+    /// caches; everything else wants [`Map::builtin`]).
+    pub fn build_builtin() -> Result<Map, MapError> {
+        let mut m = Map::from_tsv(load::SEGMENTS, load::DATATYPES, load::VOCABULARY)?;
+        m.add_messages(load::MESSAGES)?;
+        Ok(m)
+    }
+
+    /// The built-in map with a project's overrides applied. Cheap: the parts the
+    /// overrides leave alone stay shared with [`Map::builtin`].
     pub fn with_overrides(overrides: &MapOverrides) -> Result<Map, MapError> {
         let mut m = Map::try_builtin().map_err(Clone::clone)?.clone();
         m.extend(overrides)?;
@@ -308,62 +340,111 @@ impl Map {
 
     /// Builds a map from the three TSV texts (the format of `data/v2-fhir/`).
     pub fn from_tsv(segments: &str, datatypes: &str, vocabulary: &str) -> Result<Map, MapError> {
-        let mut map = Map::default();
-        for row in load::segments(segments)? {
-            map.segments
-                .entry(row.segment.clone())
-                .or_insert_with(|| SegmentMap {
-                    id: row.segment.clone(),
-                    maps: Vec::new(),
-                    rows: Vec::new(),
-                })
-                .rows
-                .push(row);
-        }
-        for s in map.segments.values_mut() {
-            s.sort();
-        }
-        for d in load::datatypes(datatypes)? {
-            map.datatypes
-                .entry(d.row.map.clone())
-                .or_insert_with(|| DatatypeMap {
-                    name: d.row.map.clone(),
-                    v2_type: d.v2_type,
-                    fhir_type: d.fhir_type,
-                    rows: Vec::new(),
-                })
-                .rows
-                .push(d.row);
-        }
-        for d in map.datatypes.values_mut() {
+        // Rows of one map are usually consecutive: look the group up before allocating
+        // its key.
+        let mut segs: BTreeMap<String, SegmentMap> = BTreeMap::new();
+        load::segments(segments, |row| match segs.get_mut(&row.segment) {
+            Some(s) => s.rows.push(row),
+            None => {
+                segs.insert(
+                    row.segment.clone(),
+                    SegmentMap {
+                        id: row.segment.clone(),
+                        maps: Vec::new(),
+                        rows: vec![row],
+                    },
+                );
+            }
+        })?;
+        let mut dts: BTreeMap<String, DatatypeMap> = BTreeMap::new();
+        load::datatypes(datatypes, |d| match dts.get_mut(&d.row.map) {
+            Some(m) => m.rows.push(d.row),
+            None => {
+                dts.insert(
+                    d.row.map.clone(),
+                    DatatypeMap {
+                        name: d.row.map.clone(),
+                        v2_type: d.v2_type.to_owned(),
+                        fhir_type: d.fhir_type.to_owned(),
+                        rows: vec![d.row],
+                        builds_resource: resolve::is_resource(d.fhir_type),
+                    },
+                );
+            }
+        })?;
+        let mut list: Vec<DatatypeMap> = dts.into_values().collect();
+        let mut by_name = FastMap::default();
+        let mut by_v2_type: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut components: BTreeMap<String, TypeComponents> = BTreeMap::new();
+        for (i, d) in list.iter_mut().enumerate() {
             d.rows.sort_by_key(|r| r.component);
+            by_name.insert(d.name.clone(), i);
+            match by_v2_type.get_mut(&d.v2_type) {
+                Some(maps) => maps.push(i),
+                None => {
+                    by_v2_type.insert(d.v2_type.clone(), vec![i]);
+                }
+            }
+            let of_type = components.entry(d.v2_type.clone()).or_default();
+            for r in &d.rows {
+                of_type
+                    .entry(r.component)
+                    .or_default()
+                    .insert(r.v2_type.clone());
+            }
         }
-        for v in load::vocabulary(vocabulary)? {
-            map.vocabularies
-                .entry(v.map.clone())
-                .or_insert_with(|| VocabularyMap {
-                    name: v.map,
-                    table: v.table,
-                    concepts: Vec::new(),
+        let mut vocs: BTreeMap<String, VocabularyMap> = BTreeMap::new();
+        load::vocabulary(vocabulary, |v| match vocs.get_mut(v.map) {
+            Some(m) => m.concepts.push(v.row),
+            None => {
+                vocs.insert(
+                    v.map.to_owned(),
+                    VocabularyMap {
+                        name: v.map.to_owned(),
+                        table: (!v.table.is_empty()).then(|| v.table.to_owned()),
+                        concepts: vec![v.row],
+                    },
+                );
+            }
+        })?;
+        let mut map = Map {
+            segments: segs
+                .into_iter()
+                .map(|(id, mut s)| {
+                    s.sort();
+                    (id, Arc::new(s))
                 })
-                .concepts
-                .push(v.row);
-        }
+                .collect(),
+            datatypes: Arc::new(Datatypes {
+                list,
+                by_name,
+                by_v2_type,
+                components,
+            }),
+            vocabularies: vocs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+            ..Map::default()
+        };
         map.compute_defaults();
         Ok(map)
     }
 
     /// Adds message structures from a TSV text (the format of `data/v2-fhir/messages.tsv`).
     pub fn add_messages(&mut self, messages: &str) -> Result<(), MapError> {
-        for (structure, row) in load::messages(messages)? {
-            self.messages
-                .entry(structure.clone())
-                .or_insert_with(|| MessageMap {
-                    structure,
-                    segments: Vec::new(),
-                })
-                .segments
-                .push(row);
+        let rows = load::messages(messages)?;
+        let all = Arc::make_mut(&mut self.messages);
+        for (structure, row) in rows {
+            match all.get_mut(&structure) {
+                Some(m) => m.segments.push(row),
+                None => {
+                    all.insert(
+                        structure.clone(),
+                        MessageMap {
+                            structure,
+                            segments: vec![row],
+                        },
+                    );
+                }
+            }
         }
         Ok(())
     }
@@ -391,7 +472,8 @@ impl Map {
             .flat_map(|s| s.rows.iter().map(|r| &r.rule))
             .chain(
                 self.datatypes
-                    .values()
+                    .list
+                    .iter()
                     .flat_map(|d| d.rows.iter().map(|r| &r.rule)),
             );
         for rule in rules {
@@ -403,7 +485,7 @@ impl Map {
             }
         }
         let mut dt_default: BTreeMap<String, (usize, String)> = BTreeMap::new();
-        for d in self.datatypes.values() {
+        for d in &self.datatypes.list {
             let uses = dt_uses.get(d.name.as_str()).copied().unwrap_or(0);
             let e = dt_default
                 .entry(d.v2_type.clone())
@@ -423,21 +505,48 @@ impl Map {
                 *e = (uses, v.name.clone());
             }
         }
-        self.datatype_default = dt_default.into_iter().map(|(k, (_, n))| (k, n)).collect();
-        self.table_default = table_default
+        let dt_default: BTreeMap<String, String> =
+            dt_default.into_iter().map(|(k, (_, n))| (k, n)).collect();
+        let table_default: BTreeMap<String, String> = table_default
             .into_iter()
             .map(|(k, (_, n))| (k, n))
             .collect();
+        // Unchanged defaults stay shared (see `shares_builtin_segment`).
+        if *self.datatype_default != dt_default {
+            self.datatype_default = Arc::new(dt_default);
+        }
+        if *self.table_default != table_default {
+            self.table_default = Arc::new(table_default);
+        }
+    }
+
+    /// Whether segment `id`'s map, and everything [`Map::targets`] consults besides it
+    /// (datatype maps and the default datatype map per v2 type), are the very ones of
+    /// [`Map::builtin`] (shared, not equal copies). Then whatever is derived from the
+    /// built-in map for that segment holds in this map too, and can be cached once per
+    /// process. `false` when the built-in map was never built (nothing shares it).
+    pub(crate) fn shares_builtin_segment(&self, id: &str) -> bool {
+        let Some(Ok(builtin)) = BUILTIN.get() else {
+            return false;
+        };
+        let same_defaults = Arc::ptr_eq(&self.datatype_default, &builtin.datatype_default)
+            || self.datatype_default == builtin.datatype_default;
+        Arc::ptr_eq(&self.datatypes, &builtin.datatypes)
+            && same_defaults
+            && match (self.segments.get(id), builtin.segments.get(id)) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
     }
 
     /// The segment's map (`PID`), if the guide (or an override) maps it.
     pub fn segment(&self, id: &str) -> Option<&SegmentMap> {
-        self.segments.get(id)
+        self.segments.get(id).map(|s| &**s)
     }
 
     /// All segments, by id.
     pub fn segments(&self) -> impl Iterator<Item = &SegmentMap> {
-        self.segments.values()
+        self.segments.values().map(|s| &**s)
     }
 
     /// All rows for `SEG-n` (every map of the segment; empty if unknown).
@@ -451,28 +560,38 @@ impl Map {
     /// A datatype map by name (`CX[Identifier]`, case-insensitive), or by v2 type alone
     /// (`CX`: the map the guide uses most for that type).
     pub fn datatype(&self, name: &str) -> Option<&DatatypeMap> {
-        if let Some(d) = self.datatypes.get(name) {
+        let dts = &self.datatypes;
+        let by_name = |n: &str| dts.by_name.get(n).and_then(|&i| dts.list.get(i));
+        if let Some(d) = by_name(name) {
             return Some(d);
         }
         if let Some(n) = self.datatype_default.get(name) {
-            return self.datatypes.get(n);
+            return by_name(n);
         }
-        self.datatypes
-            .values()
-            .find(|d| d.name.eq_ignore_ascii_case(name))
+        dts.list.iter().find(|d| d.name.eq_ignore_ascii_case(name))
     }
 
-    /// Every datatype map for a v2 type (`CX` → `CX[Identifier]`, `CX[string]`, …).
+    /// Every datatype map for a v2 type (`CX` → `CX[Identifier]`, `CX[string]`, …), in
+    /// name order.
     pub fn datatypes_for(&self, v2_type: &str) -> Vec<&DatatypeMap> {
-        self.datatypes
-            .values()
-            .filter(|d| d.v2_type == v2_type)
+        let Some(maps) = self.datatypes.by_v2_type.get(v2_type) else {
+            return Vec::new();
+        };
+        maps.iter()
+            .filter_map(|&i| self.datatypes.list.get(i))
             .collect()
+    }
+
+    /// Every component number the datatype maps of a v2 type have rows for, with the
+    /// v2 types those rows give the component (`XCN` → 1 → `ST`, 9 → `HD`, …): the
+    /// union over [`Map::datatypes_for`], precomputed.
+    pub(crate) fn type_components(&self, v2_type: &str) -> Option<&TypeComponents> {
+        self.datatypes.components.get(v2_type)
     }
 
     /// All datatype maps, by name.
     pub fn datatypes(&self) -> impl Iterator<Item = &DatatypeMap> {
-        self.datatypes.values()
+        self.datatypes.list.iter()
     }
 
     /// A vocabulary map by name (`AdministrativeSex`), or by v2 table (`0001`, `1`,
@@ -485,6 +604,7 @@ impl Map {
         self.table_default
             .get(&table)
             .and_then(|n| self.vocabularies.get(n))
+            .map(|v| &**v)
     }
 
     /// Every vocabulary map for a v2 table (`0004` → `PatientClass[EncounterClass]`,
@@ -496,12 +616,13 @@ impl Map {
         self.vocabularies
             .values()
             .filter(|v| v.table.as_deref() == Some(t.as_str()))
+            .map(|v| &**v)
             .collect()
     }
 
     /// All vocabulary maps, by name.
     pub fn vocabularies(&self) -> impl Iterator<Item = &VocabularyMap> {
-        self.vocabularies.values()
+        self.vocabularies.values().map(|v| &**v)
     }
 
     /// Resolves a v2 leaf path (`PID-3.4.1`, `PID-5.1`, `OBX[2]-5`) through its field

@@ -1,6 +1,8 @@
 //! A project's additions to the map: rows for its Z-segments (or extra rows for
 //! standard fields), and local code maps. Filled from the project's spec (`ira.toml`).
 
+use std::sync::Arc;
+
 use ira_parse::model::V2Path;
 
 use super::model::{Concept, ConceptMapping, FhirElement, FieldMapping, Origin, Rule};
@@ -144,16 +146,16 @@ pub(crate) fn apply(map: &mut Map, o: &MapOverrides) -> Result<(), MapError> {
         }
     }
 
-    // Apply.
+    // Apply. A part still shared with another map (the built-in one) is copied first.
     for (f, row) in o.fields.iter().zip(rows) {
-        let seg = map
-            .segments
-            .entry(row.segment.clone())
-            .or_insert_with(|| SegmentMap {
+        let seg = map.segments.entry(row.segment.clone()).or_insert_with(|| {
+            Arc::new(SegmentMap {
                 id: row.segment.clone(),
                 maps: Vec::new(),
                 rows: Vec::new(),
-            });
+            })
+        });
+        let seg = Arc::make_mut(seg);
         if f.replace {
             seg.rows.retain(|r| r.field != row.field);
         }
@@ -165,14 +167,14 @@ pub(crate) fn apply(map: &mut Map, o: &MapOverrides) -> Result<(), MapError> {
             .vocabulary(&v.map)
             .map(|m| m.name.clone())
             .unwrap_or_else(|| v.map.clone());
-        let entry = map
-            .vocabularies
-            .entry(name.clone())
-            .or_insert_with(|| VocabularyMap {
+        let entry = map.vocabularies.entry(name.clone()).or_insert_with(|| {
+            Arc::new(VocabularyMap {
                 name,
                 table: v.table.clone(),
                 concepts: Vec::new(),
-            });
+            })
+        });
+        let entry = Arc::make_mut(entry);
         if v.replace {
             entry.concepts.clear();
         }

@@ -1,5 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use super::*;
 
@@ -498,6 +499,100 @@ fn overrides_add_a_z_segment_row_and_local_codes() {
 }
 
 #[test]
+fn the_builtin_map_equals_one_built_anew() {
+    let fresh = Map::build_builtin().unwrap();
+    let b = map();
+    assert!(b.segments().eq(fresh.segments()));
+    assert!(b.datatypes().eq(fresh.datatypes()));
+    assert!(b.vocabularies().eq(fresh.vocabularies()));
+    assert!(b.messages().eq(fresh.messages()));
+    assert_eq!(b.datatype_default, fresh.datatype_default);
+    assert_eq!(b.table_default, fresh.table_default);
+    assert_eq!(b.datatypes.by_v2_type, fresh.datatypes.by_v2_type);
+    // The index by v2 type lists what a scan of every datatype map finds.
+    for ty in ["CX", "CWE", "XPN", "HD", "ST", "NOPE"] {
+        let scan: Vec<&DatatypeMap> = b.datatypes().filter(|d| d.v2_type == ty).collect();
+        assert_eq!(b.datatypes_for(ty), scan, "{ty}");
+        let mut components: BTreeMap<u16, BTreeSet<String>> = BTreeMap::new();
+        for r in scan.iter().flat_map(|d| d.rows()) {
+            components
+                .entry(r.component)
+                .or_default()
+                .insert(r.v2_type.clone());
+        }
+        assert_eq!(
+            b.type_components(ty).cloned().unwrap_or_default(),
+            components,
+            "{ty}"
+        );
+    }
+}
+
+#[test]
+fn overrides_copy_only_what_they_change() {
+    let overrides = MapOverrides {
+        fields: vec![FieldOverride {
+            field: "PID-19".into(),
+            fhir_path: "Patient.identifier.value".into(),
+            replace: true,
+            ..Default::default()
+        }],
+        vocabularies: vec![VocabularyOverride {
+            map: "0001".into(),
+            concepts: vec![ConceptOverride {
+                v2_code: "X".into(),
+                system: "http://example.org/sex".into(),
+                code: "x".into(),
+                display: None,
+            }],
+            ..Default::default()
+        }],
+    };
+    let m = Map::with_overrides(&overrides).unwrap();
+    let b = map();
+    // The segment and the vocabulary changed are copies; the rest is the built-in map's.
+    assert!(!Arc::ptr_eq(&m.segments["PID"], &b.segments["PID"]));
+    assert!(Arc::ptr_eq(&m.segments["PV1"], &b.segments["PV1"]));
+    assert!(Arc::ptr_eq(&m.datatypes, &b.datatypes));
+    assert!(Arc::ptr_eq(&m.datatype_default, &b.datatype_default));
+    assert!(!Arc::ptr_eq(
+        &m.vocabularies["AdministrativeSex"],
+        &b.vocabularies["AdministrativeSex"]
+    ));
+    let other = b.vocabulary("0004").unwrap().name.as_str();
+    assert!(Arc::ptr_eq(&m.vocabularies[other], &b.vocabularies[other]));
+    assert!(!m.shares_builtin_segment("PID"));
+    assert!(m.shares_builtin_segment("PV1"));
+    assert!(b.shares_builtin_segment("PID"));
+    // Neither the built-in map nor another clone sees the change.
+    assert_eq!(
+        b.field("PID", 19).len(),
+        b.segment("PID").unwrap().field(19).len()
+    );
+    assert!(
+        b.field("PID", 19)
+            .iter()
+            .all(|r| r.rule.origin == Origin::Guide)
+    );
+    assert!(b.vocabulary("0001").unwrap().lookup("X").is_none());
+    let fresh = Map::build_builtin().unwrap();
+    let mut other = fresh.clone();
+    other.extend(&overrides).unwrap();
+    assert!(fresh.vocabulary("0001").unwrap().lookup("X").is_none());
+    assert_eq!(
+        other
+            .vocabulary("0001")
+            .unwrap()
+            .lookup("X")
+            .map(|c| c.code.as_str()),
+        Some("x")
+    );
+    assert!(fresh.segments().eq(b.segments()));
+    // A map built anew shares nothing with the built-in one.
+    assert!(!fresh.shares_builtin_segment("PV1"));
+}
+
+#[test]
 fn overrides_replace_a_field_and_a_vocabulary() {
     let mut m = map().clone();
     m.extend(&MapOverrides {
@@ -715,7 +810,10 @@ fn generated_data_is_well_formed() {
         .chain(m.datatypes().flat_map(|d| d.rows().iter().map(|r| &r.rule)));
     for rule in rules {
         if let Some(d) = &rule.datatype_map {
-            assert!(m.datatypes.contains_key(d), "datatype map {d}");
+            assert!(
+                m.datatypes.by_name.contains_key(d.as_str()),
+                "datatype map {d}"
+            );
         }
     }
 
@@ -742,7 +840,7 @@ fn from_tsv_reports_bad_data_by_line() {
     let header = "map\tv2_type\tfhir_type\tcomponent\tname\tcomponent_type\tv2_min\tv2_max\tcondition\tnarrative\tfhir_path\tvia\tfhir_type_target\tfhir_min\tfhir_max\tdatatype_map\tvocabulary\tassigned\tderived\tproposed";
     let bad_cells = format!("# c\n{header}\nCX[Identifier]\tCX\tIdentifier\n");
     assert_eq!(
-        load::datatypes(&bad_cells).unwrap_err(),
+        load::datatypes(&bad_cells, |_| ()).unwrap_err(),
         MapError::Data {
             file: "datatypes.tsv",
             line: 3,
@@ -752,11 +850,11 @@ fn from_tsv_reports_bad_data_by_line() {
     let bad_number =
         format!("{header}\nCX[Identifier]\tCX\tIdentifier\tx\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n");
     assert!(matches!(
-        load::datatypes(&bad_number),
+        load::datatypes(&bad_number, |_| ()),
         Err(MapError::Data { line: 2, .. })
     ));
     assert!(matches!(
-        load::vocabulary("map\tnope\n"),
+        load::vocabulary("map\tnope\n", |_| ()),
         Err(MapError::Data { line: 1, .. })
     ));
 }
@@ -945,4 +1043,54 @@ mod never_panics {
             }
         }
     }
+}
+
+/// Every element path reached through a field row starts with the row's prefix (the
+/// inverse map of IRA103 skips the fields whose prefixes cannot lead to a query).
+#[test]
+fn reached_paths_start_with_the_prefix_of_their_row() {
+    let m = map();
+    let mut checked = 0;
+    for seg in m.segments() {
+        let Ok(id) = <[u8; 3]>::try_from(seg.id.as_bytes()) else {
+            continue;
+        };
+        for row in seg.rows() {
+            let Some(prefix) = resolve::prefix(m, row) else {
+                assert!(row.rule.target.is_none());
+                continue;
+            };
+            let field = V2Path::field(id, row.field);
+            let mut positions = vec![field];
+            if let Some(of_type) = m.type_components(&row.v2_type) {
+                for (&c, ctypes) in of_type {
+                    positions.push(V2Path {
+                        component: c,
+                        ..field
+                    });
+                    for sub in ctypes.iter().filter_map(|t| m.type_components(t)) {
+                        for &s in sub.keys() {
+                            positions.push(V2Path {
+                                component: c,
+                                subcomponent: s,
+                                ..field
+                            });
+                        }
+                    }
+                }
+            }
+            for p in positions {
+                resolve::visit_rows(m, [row], &p, &mut |t| {
+                    checked += 1;
+                    let rest = t.path.strip_prefix(prefix);
+                    assert!(
+                        rest.is_some_and(|r| r.is_empty() || r.starts_with('.')),
+                        "{p}: {} does not start with {prefix}",
+                        t.path
+                    );
+                });
+            }
+        }
+    }
+    assert!(checked > 10_000, "{checked} targets checked");
 }
