@@ -7,7 +7,7 @@ use ira_parse::document::{ReadOptions, SampleSink, read_samples};
 use ira_parse::input::{Discovery, SourceFile, detect};
 use ira_parse::model::{Item, Sample};
 
-use super::file_rule::FileState;
+use super::file_rule::{FileState, FileStates};
 use super::v2types::{RuleEnv, V2Leaf};
 use super::{SampleCx, SampleFindings, SampleRule, Tally, file_rules, sample_rules, structure_of};
 
@@ -132,12 +132,18 @@ impl<'e> SampleRuleRun<'e> {
 
     /// Ends the file: the file rules record what they found; returns the tally (every
     /// finding described).
-    pub fn finish(mut self) -> Tally {
-        for state in self.files {
-            state.finish(&mut self.tally);
-        }
+    pub fn finish(self) -> Tally {
+        let (mut tally, files) = self.finish_open();
+        files.finish(&mut tally);
+        tally
+    }
+
+    /// Ends part of a file (a chunk): returns the tally (every finding described) and
+    /// the file rules' states, still open, to be merged with those of the file's other
+    /// chunks in order and finished at its end ([`FileStates`]).
+    pub fn finish_open(mut self) -> (Tally, FileStates) {
         self.tally.settle(self.env);
-        self.tally
+        (self.tally, FileStates(self.files))
     }
 }
 

@@ -7,8 +7,9 @@ use ira_parse::Location;
 use ira_parse::fhir::table;
 use ira_parse::model::{ElementPath, Sample};
 
-use super::file_rule::{FileRule, FileState, Interner, key_hash};
+use super::file_rule::{FileRule, FileState, Interner, downcast, key_hash};
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, Tally, TallyKey};
+use crate::stream::Shift;
 use crate::target::strip_indexes;
 
 pub(super) struct Rule;
@@ -243,16 +244,72 @@ impl FileState for State {
             }
         }
     }
+
+    fn shift(&mut self, by: Shift) {
+        for r in &mut self.refs {
+            by.apply(&mut r.at);
+        }
+    }
+
+    /// The sets only grow, and a reference is decided against the sets of the whole file
+    /// at its end: references of either chunk that resolve now are dropped (they would
+    /// be skipped at the end anyway), the rest are kept in file order.
+    fn merge_next(&mut self, next: Box<dyn FileState>) {
+        let Some(next) = downcast::<State>(next) else {
+            return;
+        };
+        let State {
+            samples,
+            bundle,
+            server_view,
+            ids,
+            full_urls,
+            types,
+            refs,
+            strings,
+            is_ref,
+        } = *next;
+        let base = self.samples;
+        self.samples = self.samples.saturating_add(samples);
+        self.bundle |= bundle;
+        self.server_view |= server_view;
+        self.ids.extend(ids);
+        self.full_urls.extend(full_urls);
+        self.types.extend(types);
+        for (k, v) in is_ref {
+            self.is_ref.entry(k).or_insert(v);
+        }
+        let (ids, full_urls) = (&self.ids, &self.full_urls);
+        self.refs.retain(|r| !resolves(ids, full_urls, r.target));
+        for r in refs {
+            if self.resolves(r.target) {
+                continue;
+            }
+            let scope = self.strings.intern(strings.get(r.scope));
+            let source = self.strings.intern(strings.get(r.source));
+            self.refs.push(Ref {
+                sample: r.sample.saturating_add(base),
+                scope,
+                source,
+                ..r
+            });
+        }
+    }
 }
 
 impl State {
     /// Whether a reference resolves to what has been read so far.
     fn resolves(&self, target: Target) -> bool {
-        match target {
-            Target::Relative { id, .. } => self.ids.contains(&id),
-            Target::Urn { url, .. } => self.full_urls.contains(&url),
-            Target::Malformed(_) => false,
-        }
+        resolves(&self.ids, &self.full_urls, target)
+    }
+}
+
+/// Whether a reference resolves to one of `ids` or `full_urls`.
+fn resolves(ids: &HashSet<u64>, full_urls: &HashSet<u64>, target: Target) -> bool {
+    match target {
+        Target::Relative { id, .. } => ids.contains(&id),
+        Target::Urn { url, .. } => full_urls.contains(&url),
+        Target::Malformed(_) => false,
     }
 }
 

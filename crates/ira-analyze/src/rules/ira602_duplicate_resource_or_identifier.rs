@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use ira_parse::Location;
 use ira_parse::model::{ElementPath, Sample};
 
-use super::file_rule::{FileRule, FileState, Interner, key_hash};
+use super::file_rule::{FileRule, FileState, Interner, downcast, key_hash};
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, Tally, TallyKey};
+use crate::stream::Shift;
 
 pub(super) struct Rule;
 
@@ -75,15 +76,14 @@ impl FileRule for Rule {
     }
 }
 
-/// Resources of one file that share a key (an id, or an identifier).
-struct Group {
-    /// Interned scope, source path and detail of the finding.
-    scope: u32,
-    source: u32,
-    detail: u32,
-    /// The first resource (sample number, start), and any others.
-    first: (u32, Location),
-    more: Vec<(u32, Location)>,
+/// The first resource of a file carrying a key (an id, or an identifier). Kept for
+/// every key of the file, so it is small: 40 bytes with its key.
+struct First {
+    /// Sample number in the file.
+    n: u32,
+    /// What a finding says: index into [`State::describe`].
+    desc: u32,
+    at: Location,
 }
 
 #[derive(Default)]
@@ -91,30 +91,49 @@ struct State {
     samples: u32,
     /// A history Bundle: one resource in several versions is expected.
     history: bool,
-    /// Key hash (`id` + type + id, or `identifier` + type + system + value) → the
-    /// resources carrying it. Hashes, not values: the state stays small on a large
+    /// Key hash (`id` + type + id, or `identifier` + type + system + value) → the first
+    /// resource carrying it. Hashes, not values: the state stays small on a large
     /// NDJSON file and never holds an identifier value.
-    groups: HashMap<u64, Group>,
+    firsts: HashMap<u64, First>,
+    /// Keys carried by more than one resource → the other resources (sample, start).
+    more: HashMap<u64, Vec<(u32, Location)>>,
     strings: Interner,
+    /// Interned (scope, source path, detail) of a finding, and their index.
+    describe: Vec<[u32; 3]>,
+    described: HashMap<[u32; 3], u32>,
     /// Bundle shells (scope, start) with two entries of one `fullUrl`.
     shared_full_urls: Vec<(String, Location)>,
 }
 
 impl State {
-    fn add(
-        &mut self,
-        key: u64,
-        n: u32,
-        at: Location,
-        describe: impl FnOnce(&mut Interner) -> Group,
-    ) {
-        match self.groups.get_mut(&key) {
+    /// The index of a finding's (scope, source, detail).
+    fn desc(&mut self, scope: &str, source: &str, detail: &str) -> u32 {
+        let d = [
+            self.strings.intern(scope),
+            self.strings.intern(source),
+            self.strings.intern(detail),
+        ];
+        *self.described.entry(d).or_insert_with(|| {
+            self.describe.push(d);
+            u32::try_from(self.describe.len() - 1).unwrap_or(u32::MAX)
+        })
+    }
+
+    /// Notes that sample `n` (starting at `at`) carries `key`; `desc` describes the
+    /// finding if the key is new.
+    fn add(&mut self, key: u64, n: u32, at: Location, desc: impl FnOnce(&mut Self) -> u32) {
+        match self.firsts.get(&key) {
             // Twice in one resource is not two resources.
-            Some(g) if g.first.0 == n || g.more.last().is_some_and(|m| m.0 == n) => {}
-            Some(g) => g.more.push((n, at)),
+            Some(f) if f.n == n => {}
+            Some(_) => {
+                let more = self.more.entry(key).or_default();
+                if more.last().is_none_or(|m| m.0 != n) {
+                    more.push((n, at));
+                }
+            }
             None => {
-                let g = describe(&mut self.strings);
-                self.groups.insert(key, g);
+                let desc = desc(self);
+                self.firsts.insert(key, First { n, desc, at });
             }
         }
     }
@@ -170,12 +189,12 @@ impl FileState for State {
             return;
         }
         if let Some(id) = id {
-            self.add(key_hash(&["id", &kind, &id]), n, at, |s| Group {
-                scope: s.intern(scope),
-                source: s.intern(&format!("{kind}.id")),
-                detail: s.intern("resources of one type sharing an id in one file"),
-                first: (n, at),
-                more: Vec::new(),
+            self.add(key_hash(&["id", &kind, &id]), n, at, |s| {
+                s.desc(
+                    scope,
+                    &format!("{kind}.id"),
+                    "resources of one type sharing an id in one file",
+                )
             });
         }
         for (_, (system, value)) in idents {
@@ -187,10 +206,8 @@ impl FileState for State {
                 system.as_deref().unwrap_or("\0"),
                 &value,
             ]);
-            self.add(key, n, at, |s| Group {
-                scope: s.intern(scope),
-                source: s.intern(&format!("{kind}.identifier")),
-                detail: s.intern(&match system.as_deref() {
+            self.add(key, n, at, |s| {
+                let detail = match system.as_deref() {
                     Some(sys) if is_showable_system(sys) => {
                         format!("resources sharing an identifier (system {sys}) in one file")
                     }
@@ -200,9 +217,8 @@ impl FileState for State {
                     }
                     None => "resources sharing an identifier value without system in one file"
                         .to_owned(),
-                }),
-                first: (n, at),
-                more: Vec::new(),
+                };
+                s.desc(scope, &format!("{kind}.identifier"), &detail)
             });
         }
     }
@@ -223,22 +239,89 @@ impl FileState for State {
                 at,
             );
         }
+        // Any order of keys gives the same tally: a tally keeps the first examples by
+        // position, and `seen` counts each resource once per finding.
         let mut seen: BTreeSet<(u32, TallyKey)> = BTreeSet::new();
-        for g in self.groups.values() {
-            if g.more.is_empty() {
+        for (k, more) in &self.more {
+            let Some(first) = self.firsts.get(k) else {
                 continue;
-            }
+            };
+            let [scope, source, detail] = self
+                .describe
+                .get(first.desc as usize)
+                .copied()
+                .unwrap_or_default();
             let key = TallyKey {
                 rule: META.id,
-                scope: self.strings.get(g.scope).to_owned(),
-                source: Some(self.strings.get(g.source).to_owned()),
+                scope: self.strings.get(scope).to_owned(),
+                source: Some(self.strings.get(source).to_owned()),
                 target: None,
-                detail: self.strings.get(g.detail).to_owned(),
+                detail: self.strings.get(detail).to_owned(),
             };
-            for &(n, at) in std::iter::once(&g.first).chain(&g.more) {
+            for &(n, at) in std::iter::once(&(first.n, first.at)).chain(more) {
                 if seen.insert((n, key.clone())) {
                     tally.record(key.clone(), at);
                 }
+            }
+        }
+    }
+
+    fn shift(&mut self, by: Shift) {
+        for f in self.firsts.values_mut() {
+            by.apply(&mut f.at);
+        }
+        for at in self.more.values_mut().flatten().map(|(_, at)| at) {
+            by.apply(at);
+        }
+        for (_, at) in &mut self.shared_full_urls {
+            by.apply(at);
+        }
+    }
+
+    fn merge_next(&mut self, next: Box<dyn FileState>) {
+        let Some(next) = downcast::<State>(next) else {
+            return;
+        };
+        let State {
+            samples,
+            history,
+            firsts,
+            mut more,
+            strings,
+            describe,
+            shared_full_urls,
+            ..
+        } = *next;
+        // The next chunk's samples are numbered after this one's.
+        let base = self.samples;
+        self.samples = self.samples.saturating_add(samples);
+        self.history |= history;
+        self.shared_full_urls.extend(shared_full_urls);
+        let mut descs: HashMap<u32, u32> = HashMap::new();
+        for (key, f) in firsts {
+            let mut theirs: Vec<(u32, Location)> = more.remove(&key).unwrap_or_default();
+            theirs.insert(0, (f.n, f.at));
+            for m in &mut theirs {
+                m.0 = m.0.saturating_add(base);
+            }
+            if self.firsts.contains_key(&key) {
+                self.more.entry(key).or_default().extend(theirs);
+                continue;
+            }
+            let desc = match descs.get(&f.desc) {
+                Some(&d) => d,
+                None => {
+                    let [scope, source, detail] =
+                        describe.get(f.desc as usize).copied().unwrap_or_default();
+                    let d = self.desc(strings.get(scope), strings.get(source), strings.get(detail));
+                    descs.insert(f.desc, d);
+                    d
+                }
+            };
+            let (n, at) = theirs.remove(0);
+            self.firsts.insert(key, First { n, desc, at });
+            if !theirs.is_empty() {
+                self.more.insert(key, theirs);
             }
         }
     }
