@@ -64,9 +64,9 @@ struct LegacySink<'e> {
 
 impl SampleSink for LegacySink<'_> {
     /// One walk over the sample feeds the profiler and every leaf rule.
-    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
+    fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
         let mut p = self.profiler.begin_sample(sample);
-        let mut r = self.rules.begin_sample(sample);
+        let mut r = self.rules.begin_sample_with(sample, issues);
         let (profiler, rules) = (&mut self.profiler, &mut self.rules);
         sample.walk(&mut |item| {
             profiler.item(&mut p, item);

@@ -77,6 +77,12 @@ impl<'e> SampleRuleRun<'e> {
     /// what the leaf rules need for the shared walk. Hand every item of the sample to
     /// [`SampleRuleRun::item`], then call [`SampleRuleRun::end_sample`].
     pub fn begin_sample(&mut self, sample: &dyn Sample) -> RuleSample {
+        self.begin_sample_with(sample, &[])
+    }
+
+    /// [`SampleRuleRun::begin_sample`] with the issues the reader found in the sample
+    /// (for the rules that look at them, [`SampleRule::issues`]).
+    pub fn begin_sample_with(&mut self, sample: &dyn Sample, issues: &[Issue]) -> RuleSample {
         let info = sample.info();
         let scope = structure_of(&info).scope();
         self.tally.count_sample(&scope);
@@ -86,6 +92,9 @@ impl<'e> SampleRuleRun<'e> {
             env: self.env,
         };
         for rule in sample_rules() {
+            if !issues.is_empty() {
+                rule.issues(sample, issues, &cx, &mut self.tally);
+            }
             if !(v2 && rule.walks_v2()) {
                 rule.observe(sample, &cx, &mut self.tally);
             }
@@ -168,8 +177,8 @@ pub struct RuleSample {
 }
 
 impl SampleSink for SampleRuleRun<'_> {
-    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
-        let mut s = self.begin_sample(sample);
+    fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
+        let mut s = self.begin_sample_with(sample, issues);
         if s.v2 {
             sample.walk(&mut |item| self.item(&mut s, item));
         }
