@@ -91,6 +91,13 @@ pub(super) fn downcast<T: FileState>(next: Box<dyn FileState>) -> Option<Box<T>>
     any.downcast::<T>().ok()
 }
 
+/// A set of key hashes ([`key_hash`]): already hashed, so a cheap hasher serves.
+pub(super) type KeySet =
+    std::collections::HashSet<u64, std::hash::BuildHasherDefault<crate::fasthash::Fx>>;
+
+/// A map from key hashes ([`key_hash`]).
+pub(super) type KeyMap<V> = crate::fasthash::FastMap<u64, V>;
+
 /// Hash of the parts of a key (`Patient`, `123`): file rules keep hashes, not the ids
 /// themselves, so a state stays small on a large NDJSON file. 64 bits make a collision
 /// (two distinct ids taken for one) negligible at any file size ira reads.

@@ -1,14 +1,15 @@
 //! IRA404 unresolved-reference: FHIR references that point at nothing in their Bundle or
 //! NDJSON file.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use ira_parse::Location;
 use ira_parse::fhir::table;
 use ira_parse::model::{ElementPath, Sample};
 
-use super::file_rule::{FileRule, FileState, Interner, downcast, key_hash};
+use super::file_rule::{FileRule, FileState, Interner, KeySet, downcast, key_hash};
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, Tally, TallyKey};
+use crate::fasthash::FastMap;
 use crate::stream::Shift;
 use crate::target::strip_indexes;
 
@@ -100,15 +101,15 @@ struct State {
     server_view: bool,
     /// Hashes of `Type` + `id` of every resource read, and of the tails of absolute
     /// `fullUrl`s.
-    ids: HashSet<u64>,
+    ids: KeySet,
     /// Hashes of the `fullUrl`s.
-    full_urls: HashSet<u64>,
+    full_urls: KeySet,
     types: HashSet<String>,
     /// References still unresolved when read (a later resource may resolve them).
     refs: Vec<Ref>,
     strings: Interner,
     /// Whether a stripped path is a `Reference.reference` leaf.
-    is_ref: HashMap<String, bool>,
+    is_ref: FastMap<String, bool>,
 }
 
 impl FileState for State {
@@ -305,7 +306,7 @@ impl State {
 }
 
 /// Whether a reference resolves to one of `ids` or `full_urls`.
-fn resolves(ids: &HashSet<u64>, full_urls: &HashSet<u64>, target: Target) -> bool {
+fn resolves(ids: &KeySet, full_urls: &KeySet, target: Target) -> bool {
     match target {
         Target::Relative { id, .. } => ids.contains(&id),
         Target::Urn { url, .. } => full_urls.contains(&url),
@@ -330,31 +331,46 @@ fn classify(value: &str) -> Option<Target> {
             });
         }
     }
-    // Another server, or resolved by the server in a transaction.
-    if value.contains("://") || value.contains('?') {
+    // Another server, or resolved by the server in a transaction. (Byte checks first:
+    // most references are plain `Type/id`, and a substring search has a setup cost.)
+    let has = |c: u8| value.bytes().any(|b| b == c);
+    if (has(b':') && value.contains("://")) || has(b'?') {
         return None;
     }
-    let without_history = match value.find("/_history/") {
+    let history = if has(b'_') {
+        value.find("/_history/")
+    } else {
+        None
+    };
+    let without_history = match history {
         Some(i) => &value[..i],
         None => value,
     };
     let mut parts = without_history.split('/');
     match (parts.next(), parts.next(), parts.next()) {
-        (Some(ty), Some(id), None) if !ty.is_empty() && !id.is_empty() => {
-            match table::r4().resource_types().find(|t| *t == ty) {
-                Some(ty) => Some(Target::Relative {
-                    ty,
-                    id: key_hash(&[ty, id]),
-                }),
-                None => Some(Target::Malformed(
-                    "relative reference naming no R4 resource type",
-                )),
-            }
-        }
+        (Some(ty), Some(id), None) if !ty.is_empty() && !id.is_empty() => match resource_type(ty) {
+            Some(ty) => Some(Target::Relative {
+                ty,
+                id: key_hash(&[ty, id]),
+            }),
+            None => Some(Target::Malformed(
+                "relative reference naming no R4 resource type",
+            )),
+        },
         _ => Some(Target::Malformed(
             "relative reference not of the form Type/id",
         )),
     }
+}
+
+/// The R4 resource type named `name`, as the table's own string (looked up in a set
+/// built once, not by a scan of the table).
+fn resource_type(name: &str) -> Option<&'static str> {
+    static TYPES: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    TYPES
+        .get_or_init(|| table::r4().resource_types().collect())
+        .get(name)
+        .copied()
 }
 
 /// `Type` and `id` at the end of a `fullUrl` (`http://x/fhir/Patient/1/_history/2`).

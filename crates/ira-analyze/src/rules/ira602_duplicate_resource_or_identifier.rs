@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use ira_parse::Location;
 use ira_parse::model::{ElementPath, Sample};
 
-use super::file_rule::{FileRule, FileState, Interner, downcast, key_hash};
+use super::file_rule::{FileRule, FileState, Interner, KeyMap, downcast, key_hash};
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, Tally, TallyKey};
 use crate::stream::Shift;
 
@@ -94,9 +94,9 @@ struct State {
     /// Key hash (`id` + type + id, or `identifier` + type + system + value) → the first
     /// resource carrying it. Hashes, not values: the state stays small on a large
     /// NDJSON file and never holds an identifier value.
-    firsts: HashMap<u64, First>,
+    firsts: KeyMap<First>,
     /// Keys carried by more than one resource → the other resources (sample, start).
-    more: HashMap<u64, Vec<(u32, Location)>>,
+    more: KeyMap<Vec<(u32, Location)>>,
     strings: Interner,
     /// Interned (scope, source path, detail) of a finding, and their index.
     describe: Vec<[u32; 3]>,
