@@ -205,7 +205,9 @@ where
         let Ok(next) = next else {
             return (None, failed());
         };
-        batch = next;
+        for c in std::mem::replace(&mut batch, next) {
+            chunker.recycle(c.bytes);
+        }
     }
     let mut merged = match merged {
         Some(m) => m,
