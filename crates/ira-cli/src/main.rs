@@ -16,11 +16,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod analyze;
 
-/// mimalloc: faster than the system allocator for ira's many small allocations, and it
-/// returns freed memory (chunk buffers) to the system.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use ira_analyze::overview;
 use ira_parse::document::ReadOptions;
 use ira_parse::input;
