@@ -41,6 +41,20 @@ pub fn read_back(places: &[Place], values: bool) -> BTreeMap<(String, u64), Exam
         // Examples are the first places in a file, and all that is needed lies before
         // the last one plus a value's length: a large file is not read whole again.
         let last = at.iter().map(|(o, _)| *o).max().unwrap_or(0);
+        // A FHIR file gives facts only with values: without, reading it (up to an example
+        // near its end, maybe most of a large NDJSON export) is for nothing. Its head
+        // tells: a file whose head is FHIR is FHIR whole.
+        if !values {
+            let Ok(head) = read_prefix(Path::new(file), TAIL) else {
+                continue;
+            };
+            if matches!(
+                detect(&head, Some(Path::new(file))),
+                Format::FhirJson | Format::FhirNdjson | Format::FhirXml
+            ) {
+                continue;
+            }
+        }
         let Ok(bytes) = read_prefix(Path::new(file), last.saturating_add(TAIL)) else {
             continue;
         };
