@@ -232,3 +232,55 @@ fn a_file_whose_head_cannot_decide_is_read_whole() {
     assert_eq!(whole.legacy.samples, 4);
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Lines the property test draws from: resources sharing ids and identifiers, references
+/// that resolve or not (forwards and backwards), a Bundle, and damage: blank, CRLF,
+/// broken and non-object lines, a byte order mark inside the file, invalid UTF-8.
+const LINES: &[&str] = &[
+    r#"{"resourceType":"Patient","id":"p1","identifier":[{"system":"urn:oid:2.16.840.1.113883.3.9999.1","value":"MRN-TEST-1"}]}"#,
+    r#"{"resourceType":"Patient","id":"p2","identifier":[{"value":"MRN-TEST-1"}]}"#,
+    r#"{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}"#,
+    r#"{"resourceType":"Observation","id":"o2","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p9"},"hasMember":[{"reference":"Observation/o1/_history/2"}]}"#,
+    r#"{"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"IMP"},"subject":{"reference":"Patient/p2"}}"#,
+    r#"{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000001","resource":{"resourceType":"Patient","id":"p3"}}]}"#,
+    r##"{"resourceType":"Observation","id":"o3","status":"final","code":{"text":"x"},"subject":{"reference":"urn:uuid:00000000-0000-4000-8000-000000000001"},"performer":[{"reference":"#pr1"}]}"##,
+    r#"{"resourceType":"Patient","id":"p1","gender":1}"#,
+    "",
+    "   ",
+    "{\"resourceType\":\"Observation\",\"id\":\"o4\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}\r",
+    r#"{"resourceType":"Observation","id":"o5","#,
+    r#"["not an object"]"#,
+    "\u{feff}{\"resourceType\":\"Patient\",\"id\":\"p4\"}",
+    r#"{"resourceType":"NoSuchType"}"#,
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    /// Any mix of those lines, cut at any chunk size and read with 1 or 2 threads, gives
+    /// what the whole-file read gives.
+    #[test]
+    fn any_lines_at_any_chunk_size(
+        picks in proptest::collection::vec(0..LINES.len() + 1, 1..40),
+        size in 1usize..600,
+        threads in 1usize..3,
+    ) {
+        let mut bytes = Vec::new();
+        for p in picks {
+            match LINES.get(p) {
+                Some(l) => bytes.extend_from_slice(l.as_bytes()),
+                None => bytes.extend_from_slice(b"{\"resourceType\":\"Patient\",\"id\":\"\xff\"}"),
+            }
+            bytes.push(b'\n');
+        }
+        // NDJSON needs a first whole line and a second to be detected (and cut) as such.
+        bytes.splice(0..0, LINES[0].bytes().chain(*b"\n"));
+        let (dir, d) = setup(&format!("prop-{size}-{threads}"), &bytes);
+        let whole = run(&d, 1, StreamOptions::whole());
+        let chunked = run(&d, threads, StreamOptions { chunk_size: size, chunks_per_thread: 1 });
+        std::fs::remove_dir_all(dir).ok();
+        proptest::prop_assert_eq!(&whole.files[0].format, &Format::FhirNdjson);
+        proptest::prop_assert_eq!(chunked.findings, whole.findings);
+        proptest::prop_assert_eq!(chunked.legacy, whole.legacy);
+        proptest::prop_assert_eq!(chunked.files, whole.files);
+    }
+}
