@@ -119,12 +119,15 @@ impl FileState for State {
         }
         self.samples += 1;
         let n = self.samples;
-        let kind = sample.info().kind.into_owned();
+        let info = sample.info();
+        let kind: &str = &info.kind;
         if kind == "Bundle" {
             self.bundle = true;
         }
-        let id_path = format!("{kind}.id");
-        let contained_id = format!("{kind}.contained.id");
+        // `Kind.id` and `Kind.contained.id`, compared without building them per sample.
+        let is_kind_then = |p: &str, rest: &str| {
+            p.len() == kind.len() + rest.len() && p.starts_with(kind) && p.ends_with(rest)
+        };
         let mut contained_ids: HashSet<String> = HashSet::new();
         let mut contained_refs: Vec<(String, String, Location)> = Vec::new();
         let mut refs: Vec<(Target, String, Location)> = Vec::new();
@@ -132,18 +135,25 @@ impl FileState for State {
             let ElementPath::Fhir(p) = item.path else {
                 return;
             };
-            if p == id_path {
-                self.ids.insert(key_hash(&[&kind, &item.value.text()]));
+            // Most leaves are none of this rule's business: tell by the path's end first.
+            let b = p.as_bytes();
+            let last = if b.ends_with(b".id") {
+                if is_kind_then(p, ".id") {
+                    self.ids.insert(key_hash(&[kind, &item.value.text()]));
+                    return;
+                }
+                "id"
+            } else if b.ends_with(b".reference") {
+                "reference"
+            } else if b.ends_with(b".fullUrl") {
+                "fullUrl"
+            } else {
+                if p == "Bundle.type" {
+                    self.server_view |=
+                        matches!(item.value.text().as_ref(), "searchset" | "history");
+                }
                 return;
-            }
-            if p == "Bundle.type" {
-                self.server_view |= matches!(item.value.text().as_ref(), "searchset" | "history");
-                return;
-            }
-            let last = p.rsplit('.').next().unwrap_or_default();
-            if last != "reference" && last != "fullUrl" && last != "id" {
-                return;
-            }
+            };
             let stripped = strip_indexes(p);
             match last {
                 "fullUrl" if stripped == "Bundle.entry.fullUrl" => {
@@ -153,7 +163,7 @@ impl FileState for State {
                     }
                     self.full_urls.insert(key_hash(&[&url]));
                 }
-                "id" if stripped == contained_id => {
+                "id" if is_kind_then(&stripped, ".contained.id") => {
                     contained_ids.insert(item.value.text().into_owned());
                 }
                 "reference" => {
@@ -178,8 +188,8 @@ impl FileState for State {
                 _ => {}
             }
         });
-        if !self.types.contains(&kind) {
-            self.types.insert(kind);
+        if !self.types.contains(kind) {
+            self.types.insert(kind.to_owned());
         }
         let scope = self.strings.intern(scope);
         // `#` alone is the container itself.

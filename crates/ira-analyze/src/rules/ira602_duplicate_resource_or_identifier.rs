@@ -185,13 +185,18 @@ impl FileState for State {
         self.samples += 1;
         let n = self.samples;
         let info = sample.info();
-        let kind = info.kind.into_owned();
+        let kind: &str = &info.kind;
         let at = info.location;
         self.file = at.file;
-        let id_path = format!("{kind}.id");
-        let ident_prefix = format!("{kind}.identifier[");
-        let identified = IDENTIFIED.contains(&kind.as_str());
-        let mut id = None;
+        let bundle = kind == "Bundle";
+        let identified = IDENTIFIED.contains(&kind);
+        let ident_prefix = if identified {
+            format!("{kind}.identifier[")
+        } else {
+            String::new()
+        };
+        // The key of `Kind.id` (the path compared without building it per sample).
+        let mut id_key = None;
         // identifier index → (system, value)
         let mut idents: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
         let mut bundle_type = None;
@@ -201,12 +206,11 @@ impl FileState for State {
             let ElementPath::Fhir(p) = item.path else {
                 return;
             };
-            if p == id_path {
-                id = Some(item.value.text().into_owned());
-            } else if kind == "Bundle" && p == "Bundle.type" {
+            if p.len() == kind.len() + 3 && p.ends_with(".id") && p.starts_with(kind) {
+                id_key = Some(key_hash(&["id", kind, &item.value.text()]));
+            } else if bundle && p == "Bundle.type" {
                 bundle_type = Some(item.value.text().into_owned());
-            } else if kind == "Bundle" && p.starts_with("Bundle.entry[") && p.ends_with("].fullUrl")
-            {
+            } else if bundle && p.starts_with("Bundle.entry[") && p.ends_with("].fullUrl") {
                 shared_full_url |= !full_urls.insert(key_hash(&[&item.value.text()]));
             } else if identified && let Some(rest) = p.strip_prefix(&ident_prefix) {
                 let Some((index, leaf)) = rest.split_once("].") else {
@@ -220,15 +224,15 @@ impl FileState for State {
                 }
             }
         });
-        if kind == "Bundle" {
+        if bundle {
             self.history |= bundle_type.as_deref() == Some("history");
             if shared_full_url {
                 self.shared_full_urls.push((scope.to_owned(), at));
             }
             return;
         }
-        if let Some(id) = id {
-            self.add(key_hash(&["id", &kind, &id]), n, at, |s| {
+        if let Some(key) = id_key {
+            self.add(key, n, at, |s| {
                 s.desc(
                     scope,
                     &format!("{kind}.id"),
