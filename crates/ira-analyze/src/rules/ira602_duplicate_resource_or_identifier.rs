@@ -245,7 +245,7 @@ impl FileState for State {
             // NUL cannot start a URI: "no system" differs from every system.
             let key = key_hash(&[
                 "identifier",
-                &kind,
+                kind,
                 system.as_deref().unwrap_or("\0"),
                 &value,
             ]);
