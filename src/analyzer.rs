@@ -142,6 +142,7 @@ pub struct Analyzer {
     generated_at: Option<Timestamp>,
     progress: Option<Arc<ProgressFn>>,
     limits: ira_parse::Limits,
+    conformance: bool,
 }
 
 impl fmt::Debug for Analyzer {
@@ -158,6 +159,7 @@ impl fmt::Debug for Analyzer {
             .field("generated_at", &self.generated_at)
             .field("progress", &self.progress.is_some())
             .field("limits", &self.limits)
+            .field("conformance", &self.conformance)
             .finish()
     }
 }
@@ -236,6 +238,16 @@ impl Analyzer {
     /// refused with a positioned issue, never read into memory.
     pub fn limits(mut self, limits: ira_parse::Limits) -> Analyzer {
         self.limits = limits;
+        self
+    }
+
+    /// Checks every FHIR resource read (legacy and target) against the base R4 definitions
+    /// with fhirbolt (`ira_conform`), beyond the shape check the reader always does:
+    /// required elements missing, values not valid for their type. What it finds is
+    /// reported by rule IRA406 (fhir-schema-violation). Off by default: it costs a typed
+    /// parse of every resource.
+    pub fn conformance(mut self, on: bool) -> Analyzer {
+        self.conformance = on;
         self
     }
 
@@ -486,9 +498,12 @@ impl Analyzer {
             map,
             spec,
         };
+        let checker = crate::conform::FhirboltConformance;
         let options = ReadOptions {
             limits: self.limits,
-            ..ReadOptions::default()
+            conformance: self
+                .conformance
+                .then_some(&checker as &dyn ira_parse::fhir::Conformance),
         };
         let stream = StreamOptions::default();
         // Large files are streamed in chunks (memory stays bounded); small ones are read

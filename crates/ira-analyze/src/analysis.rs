@@ -18,7 +18,9 @@ use ira_parse::model::Sample;
 use crate::account::{Accountant, FileAccount, Role};
 use crate::map::Map;
 use crate::profile::{FileProfiler, Profile};
-use crate::rules::{AnalysisContext, Finding, RuleEnv, SampleRuleRun, Tally, context_rules};
+use crate::rules::{
+    AnalysisContext, FileStates, Finding, RuleEnv, SampleRuleRun, Tally, context_rules,
+};
 use crate::spec::Spec;
 use crate::stream::{Opened, Partial, Shift, StreamOptions, opener_from_loader, read_file};
 use crate::target::{Artifacts, Requirements, TargetUsage, V2Requirements};
@@ -62,9 +64,9 @@ struct LegacySink<'e> {
 
 impl SampleSink for LegacySink<'_> {
     /// One walk over the sample feeds the profiler and every leaf rule.
-    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
+    fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
         let mut p = self.profiler.begin_sample(sample);
-        let mut r = self.rules.begin_sample(sample);
+        let mut r = self.rules.begin_sample_with(sample, issues);
         let (profiler, rules) = (&mut self.profiler, &mut self.rules);
         sample.walk(&mut |item| {
             profiler.item(&mut p, item);
@@ -80,22 +82,26 @@ impl SampleSink for LegacySink<'_> {
     }
 }
 
-/// The result of reading a legacy file or chunk.
-struct LegacyResult(Profile, Tally);
+/// The result of reading a legacy file or chunk: the file rules' states stay open until
+/// the end of the file.
+struct LegacyResult(Profile, Tally, FileStates);
 
 impl Partial for LegacyResult {
     fn shift(&mut self, by: Shift) {
         self.0.shift_positions(by);
         self.1.shift_positions(by);
+        self.2.shift(by);
     }
 
     fn merge_next(&mut self, next: Self) {
         self.0.merge(next.0);
         self.1.merge(next.1);
+        self.2.merge_next(next.2);
     }
 
     fn end_file(&mut self) {
         self.0.files = 1;
+        std::mem::take(&mut self.2).finish(&mut self.1);
     }
 }
 
@@ -173,10 +179,13 @@ where
                     profiler: FileProfiler::new(path.clone()),
                     rules: SampleRuleRun::new(&env),
                 },
-                &|sink: LegacySink<'_>| LegacyResult(sink.profiler.finish(), sink.rules.finish()),
+                &|sink: LegacySink<'_>| {
+                    let (tally, states) = sink.rules.finish_open();
+                    LegacyResult(sink.profiler.finish(), tally, states)
+                },
             );
             match read {
-                Some(LegacyResult(p, t)) => (p, t, vec![account]),
+                Some(LegacyResult(p, t, _)) => (p, t, vec![account]),
                 // Unreadable: counted as a file (its account says why), nothing else.
                 None => (
                     FileProfiler::new(path).finish(),

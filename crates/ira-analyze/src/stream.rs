@@ -1,19 +1,22 @@
 //! Reading one file through the caller's opener, in bounded chunks processed in
 //! parallel, with results merged in chunk order.
 //!
-//! A small file, or one whose format cannot be cut (a JSON Bundle, XML, NDJSON for now),
-//! is read whole, as before. A large HL7 v2 file is cut at message boundaries
-//! ([`ira_parse::chunk`]); a few chunks per thread are read at a time, the next batch
+//! A small file, or one whose format cannot be cut (a JSON Bundle, XML), is read whole,
+//! as before. A large HL7 v2 file is cut at message boundaries and a large FHIR NDJSON
+//! file after line feeds ([`ira_parse::chunk`]); a few chunks per thread are read at a
+//! time, the next batch
 //! being read while the current one is processed, so memory stays bounded whatever the
 //! file size. Each chunk is read on its own with positions relative to it; they are put
 //! back in place (byte offset, line, message number) when the chunk results are merged,
 //! in chunk order, so the result is the same as a whole-file read for any thread count.
+//! State that spans a file (the file rules' references and duplicates) is merged in
+//! chunk order too and decided once, at the end of the file ([`Partial::end_file`]).
 
 use std::io::{Cursor, Read};
 
 use rayon::prelude::*;
 
-use ira_parse::chunk::{Chunk, Chunker, DEFAULT_CHUNK_SIZE, line_breaks};
+use ira_parse::chunk::{Chunk, Chunker, DEFAULT_CHUNK_SIZE, line_breaks, line_feeds};
 use ira_parse::document::{ReadOptions, SampleSink, read_samples};
 use ira_parse::input::{Format, SourceFile, detect};
 use ira_parse::{Issue, IssueCode};
@@ -26,7 +29,8 @@ pub type Opened = Box<dyn Read + Send>;
 /// How files are read.
 #[derive(Clone, Copy, Debug)]
 pub struct StreamOptions {
-    /// Files larger than this are read in chunks of about this size (HL7 v2 only).
+    /// Files larger than this are read in chunks of about this size (HL7 v2 and FHIR
+    /// NDJSON).
     pub chunk_size: usize,
     /// Chunks read ahead per worker thread (memory: about `2 × threads × chunks_per_thread
     /// × chunk_size`).
@@ -71,12 +75,21 @@ pub struct Shift {
     pub messages: u32,
 }
 
+impl Shift {
+    /// Puts a location recorded in a chunk back in place in its file.
+    pub fn apply(&self, at: &mut ira_parse::Location) {
+        at.offset = at.offset.saturating_add(self.offset);
+        at.line = at.line.saturating_add(self.lines);
+        at.message = at.message.map(|m| m.saturating_add(self.messages));
+    }
+}
+
 /// The result of reading part of a file, put back in place and merged in file order.
 pub(crate) trait Partial: Send {
     fn shift(&mut self, by: Shift);
     /// Adds the result of the next chunk.
     fn merge_next(&mut self, next: Self);
-    /// Called once on the merged result of a file read in several chunks.
+    /// Called once on the result of a whole file: read whole, or merged from its chunks.
     fn end_file(&mut self) {}
 }
 
@@ -113,7 +126,10 @@ where
         Err(_) => return (None, failed()),
     };
     let format = detect(head, Some(&file.path));
-    if small || format != Format::Hl7v2 {
+    // NDJSON is cut only when the head alone decided it (a first line and the start of
+    // a second), so the whole file would be detected the same way.
+    let lines = format == Format::FhirNdjson && ndjson_decided(head);
+    if small || !(format == Format::Hl7v2 || lines) {
         let Ok(bytes) = chunker.rest() else {
             return (None, failed());
         };
@@ -122,7 +138,12 @@ where
         let mut acct = Accountant::new(&mut sink);
         let counts = read_samples(file, format, &bytes, options, &mut acct);
         let account = acct.finish(file, role, format, counts);
-        return (Some(finish(sink)), account);
+        let mut t = finish(sink);
+        t.end_file();
+        return (Some(t), account);
+    }
+    if lines {
+        chunker.cut_lines();
     }
 
     let per_batch = rayon::current_num_threads().max(1) * stream.chunks_per_thread.max(1);
@@ -139,14 +160,21 @@ where
     let run = |c: &Chunk| -> (T, FileAccount, u32, u32) {
         let mut sink = new_sink();
         let mut acct = Accountant::new(&mut sink);
-        let counts = read_samples(file, Format::Hl7v2, &c.bytes, options, &mut acct);
-        let account = acct.finish(file, role, Format::Hl7v2, counts);
+        let counts = read_samples(file, format, &c.bytes, options, &mut acct);
+        let account = acct.finish(file, role, format, counts);
         let mut t = finish(sink);
         t.shift(Shift {
             offset: c.offset,
             ..Shift::default()
         });
-        (t, account, line_breaks(&c.bytes), counts.found)
+        // Lines and message numbers as each reader counts them: the v2 reader ends lines
+        // at `\r`, `\n` and `\r\n` and numbers skipped messages too; the NDJSON reader
+        // counts `\n` and numbers the resources it reads.
+        if lines {
+            (t, account, line_feeds(&c.bytes), counts.read())
+        } else {
+            (t, account, line_breaks(&c.bytes), counts.found)
+        }
     };
 
     let mut merged: Option<T> = None;
@@ -177,13 +205,27 @@ where
         let Ok(next) = next else {
             return (None, failed());
         };
-        batch = next;
+        for c in std::mem::replace(&mut batch, next) {
+            chunker.recycle(c.bytes);
+        }
     }
     let mut merged = match merged {
         Some(m) => m,
         None => finish(new_sink()),
     };
     merged.end_file();
-    let account = account.unwrap_or_else(|| FileAccount::empty(file, role, Format::Hl7v2));
+    let account = account.unwrap_or_else(|| FileAccount::empty(file, role, format));
     (Some(merged), account)
+}
+
+/// Whether the first bytes of a file hold a whole first line and the start of a second:
+/// then detection reads nothing beyond them.
+fn ndjson_decided(head: &[u8]) -> bool {
+    let body = head
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(head)
+        .trim_ascii_start();
+    body.iter()
+        .position(|&c| c == b'\n')
+        .is_some_and(|nl| !body[nl + 1..].trim_ascii_start().is_empty())
 }

@@ -44,6 +44,11 @@ pub struct AnalyzeArgs {
     /// patient data (it says so); off by default.
     #[arg(long)]
     pub show_values: bool,
+    /// Check FHIR resources against the base R4 definitions with fhirbolt (required
+    /// elements, values valid for their type; found by rule IRA406). Slower: a typed
+    /// parse of every resource.
+    #[arg(long)]
+    pub conformance: bool,
     /// No progress bar (it is only shown when standard error is a terminal anyway).
     #[arg(long, short)]
     pub quiet: bool,
@@ -121,6 +126,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<bool, String> {
         .target(args.target.iter().cloned())
         .profiles(args.profile.iter().cloned())
         .show_values(args.show_values)
+        .conformance(args.conformance)
         .limits(crate::parse_limits(&args.limits)?);
     if let Some(spec) = &args.spec {
         analyzer = analyzer.spec(spec);

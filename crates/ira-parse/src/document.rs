@@ -109,18 +109,19 @@ pub fn read_samples(
             };
             let mut extra_damaged = 0;
             let mut own: Vec<Issue> = Vec::new();
+            // Each resource's issues, found once (not a scan of every issue per resource).
+            let mut by_message: std::collections::HashMap<Option<u32>, Vec<&Issue>> =
+                std::collections::HashMap::new();
+            for i in parsed.issues.iter().filter(|i| i.location.file == file.id) {
+                by_message.entry(i.location.message).or_default().push(i);
+            }
+            // Every consumer walks the resource's items: walked once, then replayed.
+            let mut cache = fhir::WalkCache::default();
             for resource in &parsed.resources {
                 own.clear();
-                own.extend(
-                    parsed
-                        .issues
-                        .iter()
-                        .filter(|i| {
-                            i.location.file == file.id
-                                && i.location.message == resource.location().message
-                        })
-                        .cloned(),
-                );
+                if let Some(mine) = by_message.get(&resource.location().message) {
+                    own.extend(mine.iter().map(|&i| i.clone()));
+                }
                 let before = own.iter().any(|i| i.severity >= Severity::Warning);
                 if let Some(check) = options.conformance {
                     own.extend(check.check(resource));
@@ -129,7 +130,7 @@ pub fn read_samples(
                 if after && !before {
                     extra_damaged += 1;
                 }
-                sink.sample(resource, &own);
+                sink.sample(&cache.sample(resource), &own);
             }
             // Issues not tied to a resource that was read (invalid JSON, a skipped line).
             let read: std::collections::HashSet<Option<u32>> = parsed

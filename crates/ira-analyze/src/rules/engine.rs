@@ -7,7 +7,7 @@ use ira_parse::document::{ReadOptions, SampleSink, read_samples};
 use ira_parse::input::{Discovery, SourceFile, detect};
 use ira_parse::model::{ElementPath, Item, Sample, V2Path};
 
-use super::file_rule::FileState;
+use super::file_rule::{FileState, FileStates};
 use super::tally::Noted;
 use super::v2types::{RuleEnv, V2Leaf, V2Position, pack_path};
 use super::{SampleCx, SampleFindings, SampleRule, Tally, file_rules, sample_rules, structure_of};
@@ -87,6 +87,12 @@ impl<'e> SampleRuleRun<'e> {
     /// what the leaf rules need for the shared walk. Hand every item of the sample to
     /// [`SampleRuleRun::item`], then call [`SampleRuleRun::end_sample`].
     pub fn begin_sample(&mut self, sample: &dyn Sample) -> RuleSample {
+        self.begin_sample_with(sample, &[])
+    }
+
+    /// [`SampleRuleRun::begin_sample`] with the issues the reader found in the sample
+    /// (for the rules that look at them, [`SampleRule::issues`]).
+    pub fn begin_sample_with(&mut self, sample: &dyn Sample, issues: &[Issue]) -> RuleSample {
         let info = sample.info();
         let scope = structure_of(&info).scope();
         self.tally.count_sample(&scope);
@@ -96,6 +102,9 @@ impl<'e> SampleRuleRun<'e> {
             env: self.env,
         };
         for rule in sample_rules() {
+            if !issues.is_empty() {
+                rule.issues(sample, issues, &cx, &mut self.tally);
+            }
             if !(v2 && rule.walks_v2()) {
                 rule.observe(sample, &cx, &mut self.tally);
             }
@@ -152,12 +161,18 @@ impl<'e> SampleRuleRun<'e> {
 
     /// Ends the file: the file rules record what they found; returns the tally (every
     /// finding described).
-    pub fn finish(mut self) -> Tally {
-        for state in self.files {
-            state.finish(&mut self.tally);
-        }
+    pub fn finish(self) -> Tally {
+        let (mut tally, files) = self.finish_open();
+        files.finish(&mut tally);
+        tally
+    }
+
+    /// Ends part of a file (a chunk): returns the tally (every finding described) and
+    /// the file rules' states, still open, to be merged with those of the file's other
+    /// chunks in order and finished at its end ([`FileStates`]).
+    pub fn finish_open(mut self) -> (Tally, FileStates) {
         self.tally.settle(self.env);
-        self.tally
+        (self.tally, FileStates(self.files))
     }
 }
 
@@ -197,8 +212,8 @@ pub struct RuleSample {
 }
 
 impl SampleSink for SampleRuleRun<'_> {
-    fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
-        let mut s = self.begin_sample(sample);
+    fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
+        let mut s = self.begin_sample_with(sample, issues);
         if s.v2 {
             sample.walk(&mut |item| self.item(&mut s, item));
         }

@@ -1,14 +1,16 @@
 //! IRA404 unresolved-reference: FHIR references that point at nothing in their Bundle or
 //! NDJSON file.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use ira_parse::Location;
 use ira_parse::fhir::table;
 use ira_parse::model::{ElementPath, Sample};
 
-use super::file_rule::{FileRule, FileState, Interner, key_hash};
+use super::file_rule::{FileRule, FileState, Interner, KeySet, downcast, key_hash};
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, Tally, TallyKey};
+use crate::fasthash::FastMap;
+use crate::stream::Shift;
 use crate::target::strip_indexes;
 
 pub(super) struct Rule;
@@ -99,15 +101,15 @@ struct State {
     server_view: bool,
     /// Hashes of `Type` + `id` of every resource read, and of the tails of absolute
     /// `fullUrl`s.
-    ids: HashSet<u64>,
+    ids: KeySet,
     /// Hashes of the `fullUrl`s.
-    full_urls: HashSet<u64>,
+    full_urls: KeySet,
     types: HashSet<String>,
     /// References still unresolved when read (a later resource may resolve them).
     refs: Vec<Ref>,
     strings: Interner,
     /// Whether a stripped path is a `Reference.reference` leaf.
-    is_ref: HashMap<String, bool>,
+    is_ref: FastMap<String, bool>,
 }
 
 impl FileState for State {
@@ -117,12 +119,15 @@ impl FileState for State {
         }
         self.samples += 1;
         let n = self.samples;
-        let kind = sample.info().kind.into_owned();
+        let info = sample.info();
+        let kind: &str = &info.kind;
         if kind == "Bundle" {
             self.bundle = true;
         }
-        let id_path = format!("{kind}.id");
-        let contained_id = format!("{kind}.contained.id");
+        // `Kind.id` and `Kind.contained.id`, compared without building them per sample.
+        let is_kind_then = |p: &str, rest: &str| {
+            p.len() == kind.len() + rest.len() && p.starts_with(kind) && p.ends_with(rest)
+        };
         let mut contained_ids: HashSet<String> = HashSet::new();
         let mut contained_refs: Vec<(String, String, Location)> = Vec::new();
         let mut refs: Vec<(Target, String, Location)> = Vec::new();
@@ -130,18 +135,25 @@ impl FileState for State {
             let ElementPath::Fhir(p) = item.path else {
                 return;
             };
-            if p == id_path {
-                self.ids.insert(key_hash(&[&kind, &item.value.text()]));
+            // Most leaves are none of this rule's business: tell by the path's end first.
+            let b = p.as_bytes();
+            let last = if b.ends_with(b".id") {
+                if is_kind_then(p, ".id") {
+                    self.ids.insert(key_hash(&[kind, &item.value.text()]));
+                    return;
+                }
+                "id"
+            } else if b.ends_with(b".reference") {
+                "reference"
+            } else if b.ends_with(b".fullUrl") {
+                "fullUrl"
+            } else {
+                if p == "Bundle.type" {
+                    self.server_view |=
+                        matches!(item.value.text().as_ref(), "searchset" | "history");
+                }
                 return;
-            }
-            if p == "Bundle.type" {
-                self.server_view |= matches!(item.value.text().as_ref(), "searchset" | "history");
-                return;
-            }
-            let last = p.rsplit('.').next().unwrap_or_default();
-            if last != "reference" && last != "fullUrl" && last != "id" {
-                return;
-            }
+            };
             let stripped = strip_indexes(p);
             match last {
                 "fullUrl" if stripped == "Bundle.entry.fullUrl" => {
@@ -151,7 +163,7 @@ impl FileState for State {
                     }
                     self.full_urls.insert(key_hash(&[&url]));
                 }
-                "id" if stripped == contained_id => {
+                "id" if is_kind_then(&stripped, ".contained.id") => {
                     contained_ids.insert(item.value.text().into_owned());
                 }
                 "reference" => {
@@ -176,8 +188,8 @@ impl FileState for State {
                 _ => {}
             }
         });
-        if !self.types.contains(&kind) {
-            self.types.insert(kind);
+        if !self.types.contains(kind) {
+            self.types.insert(kind.to_owned());
         }
         let scope = self.strings.intern(scope);
         // `#` alone is the container itself.
@@ -243,16 +255,72 @@ impl FileState for State {
             }
         }
     }
+
+    fn shift(&mut self, by: Shift) {
+        for r in &mut self.refs {
+            by.apply(&mut r.at);
+        }
+    }
+
+    /// The sets only grow, and a reference is decided against the sets of the whole file
+    /// at its end: references of either chunk that resolve now are dropped (they would
+    /// be skipped at the end anyway), the rest are kept in file order.
+    fn merge_next(&mut self, next: Box<dyn FileState>) {
+        let Some(next) = downcast::<State>(next) else {
+            return;
+        };
+        let State {
+            samples,
+            bundle,
+            server_view,
+            ids,
+            full_urls,
+            types,
+            refs,
+            strings,
+            is_ref,
+        } = *next;
+        let base = self.samples;
+        self.samples = self.samples.saturating_add(samples);
+        self.bundle |= bundle;
+        self.server_view |= server_view;
+        self.ids.extend(ids);
+        self.full_urls.extend(full_urls);
+        self.types.extend(types);
+        for (k, v) in is_ref {
+            self.is_ref.entry(k).or_insert(v);
+        }
+        let (ids, full_urls) = (&self.ids, &self.full_urls);
+        self.refs.retain(|r| !resolves(ids, full_urls, r.target));
+        for r in refs {
+            if self.resolves(r.target) {
+                continue;
+            }
+            let scope = self.strings.intern(strings.get(r.scope));
+            let source = self.strings.intern(strings.get(r.source));
+            self.refs.push(Ref {
+                sample: r.sample.saturating_add(base),
+                scope,
+                source,
+                ..r
+            });
+        }
+    }
 }
 
 impl State {
     /// Whether a reference resolves to what has been read so far.
     fn resolves(&self, target: Target) -> bool {
-        match target {
-            Target::Relative { id, .. } => self.ids.contains(&id),
-            Target::Urn { url, .. } => self.full_urls.contains(&url),
-            Target::Malformed(_) => false,
-        }
+        resolves(&self.ids, &self.full_urls, target)
+    }
+}
+
+/// Whether a reference resolves to one of `ids` or `full_urls`.
+fn resolves(ids: &KeySet, full_urls: &KeySet, target: Target) -> bool {
+    match target {
+        Target::Relative { id, .. } => ids.contains(&id),
+        Target::Urn { url, .. } => full_urls.contains(&url),
+        Target::Malformed(_) => false,
     }
 }
 
@@ -273,31 +341,46 @@ fn classify(value: &str) -> Option<Target> {
             });
         }
     }
-    // Another server, or resolved by the server in a transaction.
-    if value.contains("://") || value.contains('?') {
+    // Another server, or resolved by the server in a transaction. (Byte checks first:
+    // most references are plain `Type/id`, and a substring search has a setup cost.)
+    let has = |c: u8| value.bytes().any(|b| b == c);
+    if (has(b':') && value.contains("://")) || has(b'?') {
         return None;
     }
-    let without_history = match value.find("/_history/") {
+    let history = if has(b'_') {
+        value.find("/_history/")
+    } else {
+        None
+    };
+    let without_history = match history {
         Some(i) => &value[..i],
         None => value,
     };
     let mut parts = without_history.split('/');
     match (parts.next(), parts.next(), parts.next()) {
-        (Some(ty), Some(id), None) if !ty.is_empty() && !id.is_empty() => {
-            match table::r4().resource_types().find(|t| *t == ty) {
-                Some(ty) => Some(Target::Relative {
-                    ty,
-                    id: key_hash(&[ty, id]),
-                }),
-                None => Some(Target::Malformed(
-                    "relative reference naming no R4 resource type",
-                )),
-            }
-        }
+        (Some(ty), Some(id), None) if !ty.is_empty() && !id.is_empty() => match resource_type(ty) {
+            Some(ty) => Some(Target::Relative {
+                ty,
+                id: key_hash(&[ty, id]),
+            }),
+            None => Some(Target::Malformed(
+                "relative reference naming no R4 resource type",
+            )),
+        },
         _ => Some(Target::Malformed(
             "relative reference not of the form Type/id",
         )),
     }
+}
+
+/// The R4 resource type named `name`, as the table's own string (looked up in a set
+/// built once, not by a scan of the table).
+fn resource_type(name: &str) -> Option<&'static str> {
+    static TYPES: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    TYPES
+        .get_or_init(|| table::r4().resource_types().collect())
+        .get(name)
+        .copied()
 }
 
 /// `Type` and `id` at the end of a `fullUrl` (`http://x/fhir/Patient/1/_history/2`).

@@ -1,8 +1,6 @@
 //! IRA405 fhir-primitive-invalid: FHIR sample values that break the rules of their R4
 //! primitive type.
 
-use std::collections::HashMap;
-
 use ira_parse::Location;
 use ira_parse::fhir::table;
 use ira_parse::model::{ElementPath, Sample, Value};
@@ -108,7 +106,7 @@ const CACHE_CAP: usize = 1 << 16;
 /// between threads, and resolving a path through the R4 table for every leaf of every
 /// sample would cost more than the check itself.
 #[derive(Default)]
-struct TypeCache(HashMap<String, Option<&'static str>>);
+struct TypeCache(crate::fasthash::FastMap<String, Option<&'static str>>);
 
 impl TypeCache {
     fn type_of(&mut self, path: &str) -> Option<&'static str> {

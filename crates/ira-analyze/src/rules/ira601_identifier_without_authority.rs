@@ -93,7 +93,7 @@ impl SampleRule for Rule {
                 let ElementPath::Fhir(p) = item.path else {
                     return;
                 };
-                let Some(i) = p.rfind(".identifier[") else {
+                let Some(i) = rfind_identifier(p) else {
                     return;
                 };
                 let Some(close) = p[i..].find(']') else {
@@ -159,4 +159,15 @@ fn strip_indexes(p: &str) -> String {
         }
     }
     out
+}
+
+/// `p.rfind(".identifier[")` by bytes: a substring search sets up a searcher on every
+/// call, and this runs for every item of every FHIR sample.
+fn rfind_identifier(p: &str) -> Option<usize> {
+    const NEEDLE: &[u8] = b".identifier[";
+    let b = p.as_bytes();
+    let last = b.len().checked_sub(NEEDLE.len())?;
+    (0..=last)
+        .rev()
+        .find(|&i| b[i] == b'.' && b[i..].starts_with(NEEDLE))
 }

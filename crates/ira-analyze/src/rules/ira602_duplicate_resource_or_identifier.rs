@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use ira_parse::Location;
 use ira_parse::model::{ElementPath, Sample};
+use ira_parse::{FileId, Location};
 
-use super::file_rule::{FileRule, FileState, Interner, key_hash};
+use super::file_rule::{FileRule, FileState, Interner, KeyMap, downcast, key_hash};
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, Tally, TallyKey};
+use crate::stream::Shift;
 
 pub(super) struct Rule;
 
@@ -75,46 +76,102 @@ impl FileRule for Rule {
     }
 }
 
-/// Resources of one file that share a key (an id, or an identifier).
-struct Group {
-    /// Interned scope, source path and detail of the finding.
-    scope: u32,
-    source: u32,
-    detail: u32,
-    /// The first resource (sample number, start), and any others.
-    first: (u32, Location),
-    more: Vec<(u32, Location)>,
+/// The first resource of a file carrying a key (an id, or an identifier). Kept for
+/// every key of the file, so it is small: 32 bytes with its key.
+struct First {
+    /// Sample number in the file.
+    n: u32,
+    /// What a finding says: index into [`State::describe`].
+    desc: u32,
+    at: At,
+}
+
+/// Where a resource starts, without its file (a state sees one file): 16 bytes where a
+/// [`Location`] takes 24.
+#[derive(Clone, Copy)]
+struct At {
+    offset: u64,
+    line: u32,
+    /// The message number, 0 for none (numbers start at 1).
+    message: u32,
+}
+
+impl At {
+    fn of(l: Location) -> Self {
+        Self {
+            offset: l.offset,
+            line: l.line,
+            message: l.message.unwrap_or(0),
+        }
+    }
+
+    fn location(self, file: FileId) -> Location {
+        Location::new(
+            file,
+            (self.message > 0).then_some(self.message),
+            self.offset,
+            self.line,
+        )
+    }
 }
 
 #[derive(Default)]
 struct State {
     samples: u32,
+    /// The file read (every location kept is in it).
+    file: FileId,
     /// A history Bundle: one resource in several versions is expected.
     history: bool,
-    /// Key hash (`id` + type + id, or `identifier` + type + system + value) → the
-    /// resources carrying it. Hashes, not values: the state stays small on a large
+    /// Key hash (`id` + type + id, or `identifier` + type + system + value) → the first
+    /// resource carrying it. Hashes, not values: the state stays small on a large
     /// NDJSON file and never holds an identifier value.
-    groups: HashMap<u64, Group>,
+    firsts: KeyMap<First>,
+    /// Keys carried by more than one resource → the other resources (sample, start).
+    more: KeyMap<Vec<(u32, Location)>>,
     strings: Interner,
+    /// Interned (scope, source path, detail) of a finding, and their index.
+    describe: Vec<[u32; 3]>,
+    described: HashMap<[u32; 3], u32>,
     /// Bundle shells (scope, start) with two entries of one `fullUrl`.
     shared_full_urls: Vec<(String, Location)>,
 }
 
 impl State {
-    fn add(
-        &mut self,
-        key: u64,
-        n: u32,
-        at: Location,
-        describe: impl FnOnce(&mut Interner) -> Group,
-    ) {
-        match self.groups.get_mut(&key) {
+    /// The index of a finding's (scope, source, detail).
+    fn desc(&mut self, scope: &str, source: &str, detail: &str) -> u32 {
+        let d = [
+            self.strings.intern(scope),
+            self.strings.intern(source),
+            self.strings.intern(detail),
+        ];
+        *self.described.entry(d).or_insert_with(|| {
+            self.describe.push(d);
+            u32::try_from(self.describe.len() - 1).unwrap_or(u32::MAX)
+        })
+    }
+
+    /// Notes that sample `n` (starting at `at`) carries `key`; `desc` describes the
+    /// finding if the key is new.
+    fn add(&mut self, key: u64, n: u32, at: Location, desc: impl FnOnce(&mut Self) -> u32) {
+        match self.firsts.get(&key) {
             // Twice in one resource is not two resources.
-            Some(g) if g.first.0 == n || g.more.last().is_some_and(|m| m.0 == n) => {}
-            Some(g) => g.more.push((n, at)),
+            Some(f) if f.n == n => {}
+            Some(_) => {
+                let more = self.more.entry(key).or_default();
+                if more.last().is_none_or(|m| m.0 != n) {
+                    more.push((n, at));
+                }
+            }
             None => {
-                let g = describe(&mut self.strings);
-                self.groups.insert(key, g);
+                let desc = desc(self);
+                self.firsts.insert(
+                    key,
+                    First {
+                        n,
+                        desc,
+                        at: At::of(at),
+                    },
+                );
             }
         }
     }
@@ -128,12 +185,18 @@ impl FileState for State {
         self.samples += 1;
         let n = self.samples;
         let info = sample.info();
-        let kind = info.kind.into_owned();
+        let kind: &str = &info.kind;
         let at = info.location;
-        let id_path = format!("{kind}.id");
-        let ident_prefix = format!("{kind}.identifier[");
-        let identified = IDENTIFIED.contains(&kind.as_str());
-        let mut id = None;
+        self.file = at.file;
+        let bundle = kind == "Bundle";
+        let identified = IDENTIFIED.contains(&kind);
+        let ident_prefix = if identified {
+            format!("{kind}.identifier[")
+        } else {
+            String::new()
+        };
+        // The key of `Kind.id` (the path compared without building it per sample).
+        let mut id_key = None;
         // identifier index → (system, value)
         let mut idents: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
         let mut bundle_type = None;
@@ -143,12 +206,11 @@ impl FileState for State {
             let ElementPath::Fhir(p) = item.path else {
                 return;
             };
-            if p == id_path {
-                id = Some(item.value.text().into_owned());
-            } else if kind == "Bundle" && p == "Bundle.type" {
+            if p.len() == kind.len() + 3 && p.ends_with(".id") && p.starts_with(kind) {
+                id_key = Some(key_hash(&["id", kind, &item.value.text()]));
+            } else if bundle && p == "Bundle.type" {
                 bundle_type = Some(item.value.text().into_owned());
-            } else if kind == "Bundle" && p.starts_with("Bundle.entry[") && p.ends_with("].fullUrl")
-            {
+            } else if bundle && p.starts_with("Bundle.entry[") && p.ends_with("].fullUrl") {
                 shared_full_url |= !full_urls.insert(key_hash(&[&item.value.text()]));
             } else if identified && let Some(rest) = p.strip_prefix(&ident_prefix) {
                 let Some((index, leaf)) = rest.split_once("].") else {
@@ -162,20 +224,20 @@ impl FileState for State {
                 }
             }
         });
-        if kind == "Bundle" {
+        if bundle {
             self.history |= bundle_type.as_deref() == Some("history");
             if shared_full_url {
                 self.shared_full_urls.push((scope.to_owned(), at));
             }
             return;
         }
-        if let Some(id) = id {
-            self.add(key_hash(&["id", &kind, &id]), n, at, |s| Group {
-                scope: s.intern(scope),
-                source: s.intern(&format!("{kind}.id")),
-                detail: s.intern("resources of one type sharing an id in one file"),
-                first: (n, at),
-                more: Vec::new(),
+        if let Some(key) = id_key {
+            self.add(key, n, at, |s| {
+                s.desc(
+                    scope,
+                    &format!("{kind}.id"),
+                    "resources of one type sharing an id in one file",
+                )
             });
         }
         for (_, (system, value)) in idents {
@@ -183,14 +245,12 @@ impl FileState for State {
             // NUL cannot start a URI: "no system" differs from every system.
             let key = key_hash(&[
                 "identifier",
-                &kind,
+                kind,
                 system.as_deref().unwrap_or("\0"),
                 &value,
             ]);
-            self.add(key, n, at, |s| Group {
-                scope: s.intern(scope),
-                source: s.intern(&format!("{kind}.identifier")),
-                detail: s.intern(&match system.as_deref() {
+            self.add(key, n, at, |s| {
+                let detail = match system.as_deref() {
                     Some(sys) if is_showable_system(sys) => {
                         format!("resources sharing an identifier (system {sys}) in one file")
                     }
@@ -200,9 +260,8 @@ impl FileState for State {
                     }
                     None => "resources sharing an identifier value without system in one file"
                         .to_owned(),
-                }),
-                first: (n, at),
-                more: Vec::new(),
+                };
+                s.desc(scope, &format!("{kind}.identifier"), &detail)
             });
         }
     }
@@ -223,22 +282,103 @@ impl FileState for State {
                 at,
             );
         }
+        // Any order of keys gives the same tally: a tally keeps the first examples by
+        // position, and `seen` counts each resource once per finding.
         let mut seen: BTreeSet<(u32, TallyKey)> = BTreeSet::new();
-        for g in self.groups.values() {
-            if g.more.is_empty() {
+        for (k, more) in &self.more {
+            let Some(first) = self.firsts.get(k) else {
                 continue;
-            }
+            };
+            let [scope, source, detail] = self
+                .describe
+                .get(first.desc as usize)
+                .copied()
+                .unwrap_or_default();
             let key = TallyKey {
                 rule: META.id,
-                scope: self.strings.get(g.scope).to_owned(),
-                source: Some(self.strings.get(g.source).to_owned()),
+                scope: self.strings.get(scope).to_owned(),
+                source: Some(self.strings.get(source).to_owned()),
                 target: None,
-                detail: self.strings.get(g.detail).to_owned(),
+                detail: self.strings.get(detail).to_owned(),
             };
-            for &(n, at) in std::iter::once(&g.first).chain(&g.more) {
+            let first = (first.n, first.at.location(self.file));
+            for &(n, at) in std::iter::once(&first).chain(more) {
                 if seen.insert((n, key.clone())) {
                     tally.record(key.clone(), at);
                 }
+            }
+        }
+    }
+
+    fn shift(&mut self, by: Shift) {
+        for f in self.firsts.values_mut() {
+            let mut at = f.at.location(self.file);
+            by.apply(&mut at);
+            f.at = At::of(at);
+        }
+        for at in self.more.values_mut().flatten().map(|(_, at)| at) {
+            by.apply(at);
+        }
+        for (_, at) in &mut self.shared_full_urls {
+            by.apply(at);
+        }
+    }
+
+    fn merge_next(&mut self, next: Box<dyn FileState>) {
+        let Some(next) = downcast::<State>(next) else {
+            return;
+        };
+        let State {
+            samples,
+            file,
+            history,
+            firsts,
+            mut more,
+            strings,
+            describe,
+            shared_full_urls,
+            ..
+        } = *next;
+        if self.samples == 0 {
+            self.file = file;
+        }
+        // The next chunk's samples are numbered after this one's.
+        let base = self.samples;
+        self.samples = self.samples.saturating_add(samples);
+        self.history |= history;
+        self.shared_full_urls.extend(shared_full_urls);
+        let mut descs: HashMap<u32, u32> = HashMap::new();
+        for (key, f) in firsts {
+            let mut theirs: Vec<(u32, Location)> = more.remove(&key).unwrap_or_default();
+            theirs.insert(0, (f.n, f.at.location(file)));
+            for m in &mut theirs {
+                m.0 = m.0.saturating_add(base);
+            }
+            if self.firsts.contains_key(&key) {
+                self.more.entry(key).or_default().extend(theirs);
+                continue;
+            }
+            let desc = match descs.get(&f.desc) {
+                Some(&d) => d,
+                None => {
+                    let [scope, source, detail] =
+                        describe.get(f.desc as usize).copied().unwrap_or_default();
+                    let d = self.desc(strings.get(scope), strings.get(source), strings.get(detail));
+                    descs.insert(f.desc, d);
+                    d
+                }
+            };
+            let (n, at) = theirs.remove(0);
+            self.firsts.insert(
+                key,
+                First {
+                    n,
+                    desc,
+                    at: At::of(at),
+                },
+            );
+            if !theirs.is_empty() {
+                self.more.insert(key, theirs);
             }
         }
     }

@@ -39,6 +39,7 @@ mod ira402_non_ascii_without_charset;
 mod ira403_message_type_not_accepted;
 mod ira404_unresolved_reference;
 mod ira405_fhir_primitive_invalid;
+mod ira406_fhir_schema_violation;
 mod ira501_element_forbidden_by_profile;
 mod ira601_identifier_without_authority;
 mod ira602_duplicate_resource_or_identifier;
@@ -50,11 +51,12 @@ pub mod v2types;
 
 use serde::{Deserialize, Serialize};
 
+use ira_parse::Issue;
 use ira_parse::model::Sample;
 
 pub use context::{AnalysisContext, ContextRule};
 pub use engine::{SampleRuleRun, run_sample_rules, run_sample_rules_with};
-pub use file_rule::{FileRule, FileState};
+pub use file_rule::{FileRule, FileState, FileStates};
 pub use structures::{Slot, Structure, Syntax, Violation, structure_of, syntax};
 pub use tally::{Evidence, Finding, PackedKey, SampleFindings, Tally, TallyKey};
 pub use v2types::{Position, RuleEnv, V2Leaf, V2Position, pack_path, unpack_path, walk_v2};
@@ -182,6 +184,18 @@ pub trait SampleRule: Send + Sync {
     /// values.
     fn observe(&self, sample: &dyn Sample, cx: &SampleCx<'_>, tally: &mut Tally);
 
+    /// Looks at the issues the reader (and the base-R4 conformance check, when on) found
+    /// in a usable sample; called only when it has some, before
+    /// [`SampleRule::observe`]. Issue details never carry values.
+    fn issues(
+        &self,
+        _sample: &dyn Sample,
+        _issues: &[Issue],
+        _cx: &SampleCx<'_>,
+        _tally: &mut Tally,
+    ) {
+    }
+
     /// True for a rule that looks at HL7 v2 messages leaf by leaf through
     /// [`SampleRule::v2_leaf`]. The engine then walks each v2 message once for all such
     /// rules (and the profiler), and calls [`SampleRule::observe`] for other samples only.
@@ -227,6 +241,7 @@ static SAMPLE_RULES: &[&dyn SampleRule] = &[
     &ira401_message_structure_violation::Rule,
     &ira402_non_ascii_without_charset::Rule,
     &ira405_fhir_primitive_invalid::Rule,
+    &ira406_fhir_schema_violation::Rule,
     &ira601_identifier_without_authority::Rule,
 ];
 

@@ -467,10 +467,10 @@ mod tests {
 /// its path, as [`crate::fhir::Resource::walk`] documents (the root's `resourceType`
 /// skipped, `_name` under `name`, nulls inside arrays skipped). Text that is not valid
 /// JSON ends the walk early; it never panics.
-pub(crate) fn walk_text(
-    text: &str,
+pub(crate) fn walk_text<'a>(
+    text: &'a str,
     path: &mut String,
-    leaf: &mut dyn FnMut(&str, Leaf<'_>, usize),
+    leaf: &mut dyn FnMut(&str, Leaf<'a>, usize),
 ) {
     let mut w = TextWalker {
         s: text,
@@ -500,8 +500,9 @@ struct TextWalker<'a, 'f> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
-    /// Called with the path, the leaf and the leaf's byte offset in the text.
-    leaf: &'f mut dyn FnMut(&str, Leaf<'_>, usize),
+    /// Called with the path, the leaf (borrowed from the text) and the leaf's byte offset
+    /// in the text.
+    leaf: &'f mut dyn FnMut(&str, Leaf<'a>, usize),
     muted: bool,
 }
 
@@ -669,7 +670,7 @@ impl<'a> TextWalker<'a, '_> {
         r
     }
 
-    fn emit(&mut self, path: &str, leaf: Leaf<'_>, at: usize) {
+    fn emit(&mut self, path: &str, leaf: Leaf<'a>, at: usize) {
         if !self.muted {
             (self.leaf)(path, leaf, at);
         }

@@ -26,6 +26,7 @@
 //!   is converted to the same JSON form with the R4 element table ([`table`]), which
 //!   also drives the base-R4 shape check ([`check_schema`]).
 
+mod cache;
 mod json;
 mod lite;
 mod schema;
@@ -40,6 +41,7 @@ use crate::issue::Issue;
 use crate::location::Location;
 use crate::model::{Item, Sample, SampleInfo, Standard};
 
+pub use cache::{CachedResource, WalkCache};
 pub use json::{
     NdjsonLines, NdjsonReader, read_json, read_json_with, read_ndjson, read_ndjson_with,
 };

@@ -20,9 +20,36 @@ pub(crate) fn walk_text(
     verbatim: bool,
     visit: &mut dyn FnMut(&Item<'_>),
 ) {
+    walk_values(
+        resource_type,
+        text,
+        location,
+        verbatim,
+        &mut |path, value, hint, loc| {
+            visit(&Item {
+                path: ElementPath::Fhir(path),
+                value,
+                hint,
+                location: loc,
+            });
+        },
+    );
+}
+
+/// [`walk_text`] with the parts of each item, values borrowed from `text` (so that they
+/// can be kept: see [`super::WalkCache`]).
+pub(crate) fn walk_values<'t>(
+    resource_type: &str,
+    text: &'t str,
+    location: Location,
+    verbatim: bool,
+    visit: &mut dyn FnMut(&str, Value<'t>, TypeHint, Location),
+) {
     let mut path = String::with_capacity(128);
     path.push_str(resource_type);
-    // Lines are counted forward from the last item (values come in text order).
+    // Lines are counted forward from the last item (values come in text order); a text
+    // on one line (every NDJSON resource) has none to count.
+    let multiline = verbatim && memchr::memchr(b'\n', text.as_bytes()).is_some();
     let (mut pos, mut line) = (0usize, location.line);
     lite::walk_text(text, &mut path, &mut |path, leaf, at| {
         let (value, hint) = match leaf {
@@ -33,7 +60,7 @@ pub(crate) fn walk_text(
         };
         let mut loc = location;
         if verbatim {
-            if let Some(between) = text.as_bytes().get(pos..at) {
+            if multiline && let Some(between) = text.as_bytes().get(pos..at) {
                 let n = memchr::memchr_iter(b'\n', between).count();
                 line = line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
                 pos = at;
@@ -41,12 +68,7 @@ pub(crate) fn walk_text(
             loc.offset = location.offset + at as u64;
             loc.line = line;
         }
-        visit(&Item {
-            path: ElementPath::Fhir(path),
-            value,
-            hint,
-            location: loc,
-        });
+        visit(path, value, hint, loc);
     });
 }
 
