@@ -9,12 +9,6 @@
 //! backtrace and without sample data.
 
 use std::io::Write as _;
-
-/// mimalloc instead of the system allocator: glibc's per-thread arenas grew RSS by a
-/// chunk buffer at a time when chunks are read on one thread and freed on another
-/// (docs/PERFORMANCE.md, "Memory").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
