@@ -21,14 +21,14 @@
 #             analyze parallelises across files only.
 #   CORPUS_DIR  corpus cache (default <repo>/target/bench-corpus, ignored by git).
 #   NO_BUILD=1  use target/release/{ira,ira-gen} as they are.
-#   IRA_ANALYZE_ARGS  extra arguments for every timed `ira analyze` (e.g. a future
-#             conformance switch).
+#   IRA_ANALYZE_ARGS  extra arguments for every timed `ira analyze` (e.g.
+#             `--conformance`: the base-R4 check of FHIR resources, fhirbolt).
 #
 # What is timed: `ira analyze --legacy <corpus> --format json -o <file> --jobs N`, the
 # whole process (reading, parsing, profiling, mapping, the rules, rendering the JSON
 # report and hashing the inputs for its provenance). FHIR NDJSON is given as --legacy
 # (a FHIR source profiled and checked by the sample rules), read as `ira analyze` reads
-# by default (today without the base-R4 conformance pass). Reports of --jobs 1 and
+# by default (without the base-R4 conformance check unless IRA_ANALYZE_ARGS asks). Reports of --jobs 1 and
 # --jobs N are compared byte for byte (SOURCE_DATE_EPOCH pins the timestamp): the table
 # says whether they match.
 # MB/s = 10^6 bytes per second of wall time; corpus sizes are in MiB as ira-gen takes them.

@@ -8,7 +8,7 @@
 #     parse-conf    ira parse --format json                    (+ base-R4 conformance, fhirbolt)
 #     profile       ira profile -o FILE                        (read + walk every leaf + profile)
 #     analyze       ira analyze --legacy CORPUS --format json -o FILE
-#                   (the full analysis: parse, profile, map, 20 rules, JSON risk report)
+#                   (the full analysis: parse, profile, map, the rules, JSON risk report)
 #     analyze-j1    the same with --jobs 1
 #
 # items: messages or bundles, from the harness's CORPUS.meta.json (what the peers count),
