@@ -16,7 +16,7 @@ use ira_analyze::target::Artifacts;
 use ira_parse::Issue;
 use ira_parse::document::ReadOptions;
 use ira_parse::input::{self, Discovery, SourceFile};
-use ira_report::baseline::{self, Baseline, BaselineRisk};
+use ira_report::baseline::{self, Baseline};
 use ira_report::findings::{Summary, TextOptions};
 use ira_report::report_json::{
     Counts, Extras, InputFile, InputRole, Provenance, Report, ReportInput, Timestamp,
@@ -401,7 +401,7 @@ impl Analyzer {
                 let sha = ira_report::report_json::sha256_hex(
                     ira_report::report_json::json(r).as_bytes(),
                 );
-                Some((baseline_of(r), "(report value)".to_owned(), sha))
+                Some((Baseline::of_report(r), "(report value)".to_owned(), sha))
             }
         };
 
@@ -639,26 +639,6 @@ impl RiskReport {
             },
         ) + &ira_report::findings::accounts_text(&self.analysis.files)
     }
-}
-
-/// What a report value says as a baseline.
-fn baseline_of(r: &Report) -> Baseline {
-    let mut risks: Vec<BaselineRisk> = r
-        .risks
-        .iter()
-        .map(|x| BaselineRisk {
-            id: x.id.clone(),
-            rule: x.rule.clone(),
-            title: x.title.clone(),
-            severity: x.severity,
-            scope: x.scope.clone(),
-        })
-        .collect();
-    // A report that was itself compared with a baseline lists only its new risks; its
-    // unchanged ones are not known here.
-    let mut seen = std::collections::BTreeSet::new();
-    risks.retain(|x| seen.insert(x.id.clone()));
-    Baseline { risks }
 }
 
 /// Resource type → URL of the one StructureDefinition constraining it.

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use ira_analyze::rules::RiskSeverity;
 
 use crate::report_json::{Report, SCHEMA};
-use crate::risk::Decision;
+use crate::risk::{Decision, RiskItem};
 
 /// What ira reads from a baseline report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -40,6 +40,35 @@ pub struct BaselineRisk {
     /// Message structures or resource types concerned.
     #[serde(default)]
     pub scope: Vec<String>,
+}
+
+impl BaselineRisk {
+    /// The baseline entry of a risk of a report.
+    pub fn of(risk: &RiskItem) -> Self {
+        BaselineRisk {
+            id: risk.id.clone(),
+            rule: risk.rule.clone(),
+            title: risk.title.clone(),
+            severity: risk.severity,
+            scope: risk.scope.clone(),
+        }
+    }
+}
+
+impl Baseline {
+    /// The baseline a report value stands for: its risks, each id once. A report that
+    /// was itself compared with a baseline lists only its new risks; its unchanged ones
+    /// are not known here.
+    pub fn of_report(report: &Report) -> Self {
+        let mut seen = std::collections::BTreeSet::new();
+        let risks = report
+            .risks
+            .iter()
+            .filter(|x| seen.insert(x.id.as_str()))
+            .map(BaselineRisk::of)
+            .collect();
+        Baseline { risks }
+    }
 }
 
 /// Why a file cannot be used as a baseline. Messages give the position and the kind of

@@ -60,13 +60,7 @@ fn report_with_baseline() -> Report {
         .risks
         .iter()
         .filter(|x| x.rule != "IRA201" && x.rule != "IRA404")
-        .map(|x| BaselineRisk {
-            id: x.id.clone(),
-            rule: x.rule.clone(),
-            title: x.title.clone(),
-            severity: x.severity,
-            scope: x.scope.clone(),
-        })
+        .map(BaselineRisk::of)
         .collect();
     risks.push(BaselineRisk {
         id: "IRA305-0123456789ab".into(),
@@ -157,17 +151,7 @@ fn html_with_baseline_snapshot() {
     )));
     // The baseline of the same run: nothing new, nothing resolved.
     let mut same = report();
-    let risks = same
-        .risks
-        .iter()
-        .map(|x| BaselineRisk {
-            id: x.id.clone(),
-            rule: x.rule.clone(),
-            title: x.title.clone(),
-            severity: x.severity,
-            scope: x.scope.clone(),
-        })
-        .collect();
+    let risks = same.risks.iter().map(BaselineRisk::of).collect();
     baseline::apply(&mut same, &Baseline { risks }, "same.json", "00");
     let out = html(&same);
     assert!(

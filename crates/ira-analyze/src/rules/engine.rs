@@ -140,7 +140,7 @@ impl<'e> SampleRuleRun<'e> {
             env,
         };
         for (i, (rule, noted)) in leaf_rules().iter().zip(self.noted.iter_mut()).enumerate() {
-            if wanted & 1u32.checked_shl(i as u32).unwrap_or(0) == 0 {
+            if wanted & bit(i) == 0 {
                 continue;
             }
             let mut f = SampleFindings::with(rule.meta().id, &s.scope, std::mem::take(noted));
@@ -198,10 +198,17 @@ fn subscribe<'e>(path: &V2Path, env: &'e RuleEnv<'e>) -> (V2Position<'e>, u32) {
         .iter()
         .enumerate()
         .filter(|(_, r)| r.wants_v2(&at, env))
-        .fold(0u32, |m, (i, _)| {
-            m | 1u32.checked_shl(i as u32).unwrap_or(0)
-        });
+        .fold(0u32, |m, (i, _)| m | bit(i));
     (at, wanted)
+}
+
+/// The bit of leaf rule `i` in a subscription mask (none past 32 rules; `leaf_rules`
+/// checks there are fewer).
+fn bit(i: usize) -> u32 {
+    u32::try_from(i)
+        .ok()
+        .and_then(|i| 1u32.checked_shl(i))
+        .unwrap_or(0)
 }
 
 /// One sample in the shared walk: whether it is v2, and its scope.
@@ -313,7 +320,7 @@ mod tests {
                 let (at, wanted) = subscribe(&path, env);
                 let leaf = V2Leaf::at(item, path, &at);
                 for (i, rule) in leaf_rules().iter().enumerate() {
-                    if wanted & (1 << i) != 0 {
+                    if wanted & bit(i) != 0 {
                         continue;
                     }
                     *skipped += 1;

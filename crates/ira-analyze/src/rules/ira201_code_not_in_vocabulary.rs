@@ -3,7 +3,7 @@
 
 use ira_parse::model::{Sample, TypeHint};
 
-use super::v2types::{RuleEnv, V2Leaf, V2Position, walk_v2};
+use super::v2types::{CodeIndex, Position, RuleEnv, V2Leaf, V2Position, walk_v2};
 use super::{
     Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleFindings, SampleRule, Tally,
 };
@@ -59,34 +59,17 @@ impl SampleRule for Rule {
     }
 
     fn wants_v2(&self, at: &V2Position<'_>, _env: &RuleEnv<'_>) -> bool {
-        let Some(pos) = at.position else {
-            return false;
-        };
-        let Some(vocab) = pos.codes.as_deref() else {
-            return false;
-        };
-        let target = pos.target.as_deref().unwrap_or_default();
-        at.path.subcomponent <= 1 && !vocab.target_only && !not_a_code(target)
+        code_position(at.path.subcomponent, at.position).is_some()
     }
 
     fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
         let p = &leaf.path;
-        if leaf.item.hint == TypeHint::Null || p.subcomponent > 1 {
+        if leaf.item.hint == TypeHint::Null {
             return;
         }
-        let Some(pos) = leaf.position else {
+        let Some((pos, vocab)) = code_position(p.subcomponent, leaf.position) else {
             return;
         };
-        // The vocabulary map of the position, its codes indexed once.
-        let Some(vocab) = pos.codes.as_deref() else {
-            return;
-        };
-        // Only code positions: the display text or the coding system of a coded
-        // element is not a code of the vocabulary.
-        let target = pos.target.as_deref().unwrap_or_default();
-        if vocab.target_only || not_a_code(target) {
-            return;
-        }
         let code = leaf.item.value.text();
         let code = code.trim();
         let detail = match vocab.get(code) {
@@ -103,6 +86,19 @@ impl SampleRule for Rule {
         let source = p.schema_key().to_string();
         found.note(Some(source), pos.target.clone(), detail, leaf.item.location);
     }
+}
+
+/// The position and its vocabulary's codes (indexed once) when the leaf at this
+/// position holds a code of a vocabulary map: not the display text or the coding system
+/// of a coded element, not a subcomponent beyond the first, not a target-only map.
+fn code_position(
+    subcomponent: u16,
+    position: Option<&Position>,
+) -> Option<(&Position, &CodeIndex)> {
+    let pos = position?;
+    let vocab = pos.codes.as_deref()?;
+    let target = pos.target.as_deref().unwrap_or_default();
+    (subcomponent <= 1 && !vocab.target_only && !not_a_code(target)).then_some((pos, vocab))
 }
 
 /// True for a target that holds the display text or the coding system of a coded
