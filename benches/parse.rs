@@ -154,6 +154,19 @@ fn ira_hl7_read_walk(corpus: &[u8]) -> (u64, u64) {
     (items, acc)
 }
 
+/// ira's HL7 v2 reader and every leaf through `Message::for_each_leaf` (path, raw value,
+/// file offset, line; the visitor inlined, no `Item` built), summing as above.
+fn ira_hl7_read_leaves(corpus: &[u8]) -> (u64, u64) {
+    let (mut items, mut acc) = (0u64, 0u64);
+    for m in ira::parse::hl7::read(corpus, ira::parse::FileId(0)) {
+        m.for_each_leaf(|path, raw, offset, _line| {
+            items += 1;
+            acc += raw.len() as u64 + offset + u64::from(path.component);
+        });
+    }
+    (items, acc)
+}
+
 /// ira's NDJSON reader into the document model, and a walk of every leaf.
 fn ira_fhir_ndjson_read_walk(corpus: &[u8]) -> (u64, u64) {
     use ira::parse::model::{ElementPath, Sample};
@@ -199,6 +212,10 @@ fn hl7(c: &mut Criterion) {
     // ira: read and walk every leaf down to subcomponents, with its path and location.
     g.bench_function("ira_hl7_read_walk", |b| {
         b.iter(|| black_box(ira_hl7_read_walk(black_box(&corpus))))
+    });
+    // The same leaves through the reader's inlined leaf visitor (`Message::for_each_leaf`).
+    g.bench_function("ira_hl7_read_leaves", |b| {
+        b.iter(|| black_box(ira_hl7_read_leaves(black_box(&corpus))))
     });
     g.finish();
 }

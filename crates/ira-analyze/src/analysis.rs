@@ -68,10 +68,18 @@ impl SampleSink for LegacySink<'_> {
         let mut p = self.profiler.begin_sample(sample);
         let mut r = self.rules.begin_sample_with(sample, issues);
         let (profiler, rules) = (&mut self.profiler, &mut self.rules);
-        sample.walk(&mut |item| {
-            profiler.item(&mut p, item);
-            rules.item(&mut r, item);
-        });
+        match sample.as_v2() {
+            // The reader's inlined leaf loop: no indirect call per leaf.
+            Some(m) => m.for_each_leaf(|path, raw, offset, line| {
+                let item = m.item(*path, raw, offset, line);
+                profiler.item(&mut p, &item);
+                rules.item(&mut r, &item);
+            }),
+            None => sample.walk(&mut |item| {
+                profiler.item(&mut p, item);
+                rules.item(&mut r, item);
+            }),
+        }
         self.profiler.end_sample(p);
         self.rules.end_sample(r);
     }

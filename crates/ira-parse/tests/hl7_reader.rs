@@ -291,3 +291,58 @@ fn empty_input_yields_nothing() {
     assert!(msgs.is_empty() && issues.is_empty());
     assert_eq!(s, ira_parse::hl7::Summary::default());
 }
+
+/// `Message::for_each_leaf` gives each leaf's path, its raw bytes, where they stand in
+/// the file and their line; `Sample::walk` gives the same leaves as items.
+#[test]
+fn for_each_leaf_positions_point_at_the_raw_bytes() {
+    let file: Vec<u8> = [&b"\r\n"[..], M1, b"\n", M1].concat();
+    let mut leaves = Vec::new();
+    let mut items = Vec::new();
+    for m in ira_parse::hl7::read(&file, ira_parse::FileId(0)) {
+        m.for_each_leaf(|path, raw, offset, line| {
+            let at = usize::try_from(offset).unwrap();
+            assert_eq!(&file[at..at + raw.len()], raw, "{path} at {offset}");
+            leaves.push((m.number(), path.to_string(), raw.to_vec(), offset, line));
+        });
+        m.walk(&mut |i| {
+            let ira_parse::model::Value::V2 { raw, .. } = i.value else {
+                panic!("a v2 item holds a v2 value");
+            };
+            let number = i.location.message.unwrap();
+            items.push((
+                number,
+                i.path.to_string(),
+                raw.to_vec(),
+                i.location.offset,
+                i.location.line,
+            ));
+        });
+    }
+    assert_eq!(leaves, items);
+    // Leaves of the second message (after a blank line, and M1's `\r` and the `\n`
+    // making one line end): its own paths, the file's offsets and lines.
+    let second: Vec<_> = leaves
+        .iter()
+        .filter(|l| l.0 == 2)
+        .map(|(_, p, raw, off, line)| {
+            format!("{p} {} @{off} L{line}", String::from_utf8_lossy(raw))
+        })
+        .collect();
+    let m1 = M1.len() as u64;
+    let pid = M1.iter().position(|&b| b == b'\r').unwrap() as u64 + 1;
+    assert_eq!(
+        second.first().unwrap(),
+        &format!("MSH-1 | @{} L4", 2 + m1 + 1 + 3)
+    );
+    let pid3: Vec<_> = second.iter().filter(|s| s.starts_with("PID-3")).collect();
+    assert_eq!(
+        pid3,
+        [
+            &format!("PID-3.1 MRN1 @{} L5", 2 + m1 + 1 + pid + 7),
+            &format!("PID-3.4 F @{} L5", 2 + m1 + 1 + pid + 14),
+            &format!("PID-3.5 MR @{} L5", 2 + m1 + 1 + pid + 16),
+            &format!("PID-3[2] MRN2 @{} L5", 2 + m1 + 1 + pid + 19),
+        ]
+    );
+}

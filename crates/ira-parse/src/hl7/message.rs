@@ -131,6 +131,42 @@ fn has_control(seg: &[u8]) -> bool {
         != 0
 }
 
+/// Whether every byte of `seg` is printable ASCII (0x20–0x7E) and none is the escape
+/// character: then no charset, control byte or escape check can find anything.
+/// Eight bytes at a time (SWAR): segments are short, and a vectorised loop spent most
+/// of its time in its byte-by-byte tail.
+fn plain_ascii(seg: &[u8], escape: Option<u8>) -> bool {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // No escape character declared: look for a byte that cannot be there (0x7F is
+    // flagged anyway).
+    let esc = ONES * u64::from(escape.unwrap_or(0x7F));
+    let word_flags = |x: u64| {
+        let y = x & LOW7;
+        let not_ascii = x;
+        let below_space = !(y + ONES * 0x60);
+        let del = y + ONES;
+        let e = x ^ esc;
+        let is_esc = !(((e & LOW7) + LOW7) | e | LOW7);
+        ((not_ascii | below_space | del) & HIGH) | is_esc
+    };
+    let mut words = seg.chunks_exact(8);
+    let mut flags = 0u64;
+    for w in words.by_ref() {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        flags |= word_flags(u64::from_le_bytes(a));
+    }
+    // The tail, padded with a printable byte that is never the escape character.
+    let rest = words.remainder();
+    let pad = if escape == Some(b'A') { b'B' } else { b'A' };
+    let mut a = [pad; 8];
+    a[..rest.len()].copy_from_slice(rest);
+    flags |= word_flags(u64::from_le_bytes(a));
+    flags == 0
+}
+
 fn well_formed_name(name: &[u8]) -> Option<[u8; 3]> {
     match name {
         [a, b, c]
@@ -348,7 +384,12 @@ impl<'a> Message<'a> {
         let mut counts: Vec<([u8; 3], u32)> = Vec::new();
         for (i, span) in spans.into_iter().enumerate() {
             let seg = &self.bytes[span.start..span.end];
-            let name_end = memchr::memchr(d.field, seg);
+            // A three-letter name is the rule; search only when it is not.
+            let name_end = if seg.get(3) == Some(&d.field) && !seg[..3].contains(&d.field) {
+                Some(3)
+            } else {
+                memchr::memchr(d.field, seg)
+            };
             let name = well_formed_name(&seg[..name_end.unwrap_or(seg.len())]);
             let mut occurrence = 0;
             if name_end.is_none() {
@@ -398,6 +439,11 @@ impl<'a> Message<'a> {
     }
 
     fn check_bytes(&mut self, seg: &[u8], span: SegSpan, fields_start: usize) {
+        let d = self.encoding.delimiters;
+        // Nearly every segment is printable ASCII without escapes: nothing to check.
+        if plain_ascii(seg, d.escape) {
+            return;
+        }
         match self.encoding.charset {
             Charset::Ascii => {
                 // `is_ascii` is vectorised; the position is looked up only when needed.
@@ -436,7 +482,6 @@ impl<'a> Message<'a> {
                 "control byte (NUL or other binary data) inside a segment",
             );
         }
-        let d = self.encoding.delimiters;
         if let Some(body) = seg.get(fields_start..) {
             if let Some((i, p)) = escape::check(body, &d) {
                 let what = match p {
@@ -582,38 +627,59 @@ impl<'a> Message<'a> {
         })
     }
 
-    fn emit(
-        &self,
-        path: V2Path,
-        raw: &'a [u8],
-        at: usize,
-        line: u32,
-        visit: &mut dyn FnMut(&Item<'_>),
-    ) {
+    /// Calls `visit(path, raw, offset, line)` for every leaf of the message, down to
+    /// subcomponents, in order: `raw` as it stands in the file (escapes not decoded:
+    /// [`Encoding::decode`] with [`Message::encoding`]), `offset` its byte offset from
+    /// the start of the file, `line` the line it is on. The same leaves as
+    /// [`Sample::walk`], without building an [`Item`] each: for callers that read
+    /// every leaf of millions of messages and want the loop to inline their code.
+    /// An unusable message has no leaves.
+    #[inline]
+    pub fn for_each_leaf(&self, mut visit: impl FnMut(&V2Path, &'a [u8], u64, u32)) {
+        if !self.usable {
+            return;
+        }
+        let table = class_table(&self.encoding.delimiters);
+        let base = self.offset as u64;
+        let mut at_file = |path: &V2Path, raw: &'a [u8], at: usize, line: u32| {
+            visit(path, raw, base + at as u64, line);
+        };
+        for info in &self.segs {
+            if let Some(name) = info.name {
+                self.walk_segment(info, name, &table, &mut at_file);
+            }
+        }
+    }
+
+    /// The [`Item`] of a leaf given by [`Message::for_each_leaf`], as [`Sample::walk`]
+    /// hands it: for callers that use the fast walk but feed item consumers.
+    #[inline]
+    pub fn item(&self, path: V2Path, raw: &'a [u8], offset: u64, line: u32) -> Item<'_> {
         let hint = if raw == b"\"\"" {
             TypeHint::Null
         } else {
             TypeHint::Text
         };
-        let item = Item {
+        Item {
             path: ElementPath::V2(path),
             value: Value::V2 {
                 raw,
                 encoding: &self.encoding,
             },
             hint,
-            location: self.loc(at, line),
-        };
-        visit(&item);
+            location: Location::new(self.file, Some(self.number), offset, line),
+        }
     }
 
-    /// Walks one segment's leaves in one pass over its bytes.
-    fn walk_segment(
+    /// Walks one segment's leaves in one pass over its bytes. Generic over the visitor
+    /// so that a caller's closure is inlined into the loop (no call per leaf).
+    #[inline(always)]
+    fn walk_segment<F: FnMut(&V2Path, &'a [u8], usize, u32)>(
         &self,
         info: &SegInfo,
         name: [u8; 3],
         table: &[u8; 256],
-        visit: &mut dyn FnMut(&Item<'_>),
+        visit: &mut F,
     ) {
         let span = info.span;
         let seg = &self.bytes[span.start..span.end];
@@ -628,12 +694,12 @@ impl<'a> Message<'a> {
         let mut i = 4;
         if name == *b"MSH" {
             // MSH-1 and MSH-2 are plain values: they hold the delimiters themselves.
-            self.emit(path, &seg[3..4], span.start + 3, span.line, visit);
+            visit(&path, &seg[3..4], span.start + 3, span.line);
             let enc_end = memchr::memchr(self.encoding.delimiters.field, &seg[4..])
                 .map_or(seg.len(), |k| 4 + k);
             path.field = 2;
             if enc_end > 4 {
-                self.emit(path, &seg[4..enc_end], span.start + 4, span.line, visit);
+                visit(&path, &seg[4..enc_end], span.start + 4, span.line);
             }
             if enc_end >= seg.len() {
                 return;
@@ -667,7 +733,7 @@ impl<'a> Message<'a> {
                 path.subcomponent = if sub_split || class == SUB { sub } else { 0 };
                 let split = comp_split || path.subcomponent > 0;
                 path.component = if split { comp } else { 0 };
-                self.emit(path, &seg[leaf..i], span.start + leaf, span.line, visit);
+                visit(&path, &seg[leaf..i], span.start + leaf, span.line);
             }
             match class {
                 SUB => {
@@ -720,15 +786,61 @@ impl Sample for Message<'_> {
         if !self.usable {
             return;
         }
-        let table = class_table(&self.encoding.delimiters);
-        for info in &self.segs {
-            if let Some(name) = info.name {
-                self.walk_segment(info, name, &table, visit);
-            }
-        }
+        self.for_each_leaf(|path, raw, offset, line| visit(&self.item(*path, raw, offset, line)));
     }
 
     fn as_v2(&self) -> Option<&Message<'_>> {
         Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn naive(seg: &[u8], escape: Option<u8>) -> bool {
+        seg.iter()
+            .all(|&b| (0x20..=0x7E).contains(&b) && Some(b) != escape)
+    }
+
+    #[test]
+    fn plain_ascii_flags_what_the_checks_look_for() {
+        let esc = Some(b'\\');
+        assert!(plain_ascii(b"PID|1||12345^^^HOSP~X||DOE^JANE", esc));
+        assert!(plain_ascii(b"", esc));
+        for bad in [
+            &b"PID|\\F\\"[..],
+            b"PID|\t",
+            b"PID|\x7F",
+            b"PID|\xC3\xA9",
+            b"OBX|\x00",
+        ] {
+            assert!(!plain_ascii(bad, esc), "{bad:?}");
+        }
+        // Near the tail and at every position of a word.
+        for i in 0..17 {
+            let mut seg = vec![b'A'; 17];
+            seg[i] = b'\\';
+            assert!(!plain_ascii(&seg, esc), "escape at {i}");
+            seg[i] = 0x1F;
+            assert!(!plain_ascii(&seg, esc), "control at {i}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn plain_ascii_matches_a_byte_loop(
+            seg in proptest::collection::vec(
+                prop_oneof![
+                    Just(0x1Fu8), Just(0x20), Just(0x7E), Just(0x7F), Just(0x80), Just(0xFF),
+                    Just(b'\\'), Just(b'A'), Just(b'B'), Just(0x09), 0x20u8..0x7F, any::<u8>(),
+                ],
+                0..40,
+            ),
+            escape in prop_oneof![Just(None), Just(Some(b'\\')), Just(Some(b'A')), any::<u8>().prop_map(Some)],
+        ) {
+            prop_assert_eq!(plain_ascii(&seg, escape), naive(&seg, escape));
+        }
     }
 }
