@@ -91,12 +91,16 @@ fn problem(seg: &Segment<'_>, d: &Delimiters) -> Option<String> {
         return Some("OBX-5 valued with OBX-2 empty".to_owned());
     }
     // Value types are short upper-case codes; anything else is named by its shape.
-    let shown = if value_type.len() <= 4 && value_type.iter().all(u8::is_ascii_alphanumeric) {
-        String::from_utf8_lossy(value_type).into_owned()
-    } else {
+    if value_type.len() > 4 || !value_type.iter().all(u8::is_ascii_alphanumeric) {
         return Some("OBX-2 not a value type code".to_owned());
-    };
-    if !VALUE_TYPES.contains(&value_type) {
+    }
+    // Built only for a problem (every OBX comes here).
+    let shown = || String::from_utf8_lossy(value_type);
+    // Byte by byte: codes of at most four bytes, no memcmp call each.
+    let same =
+        |t: &&[u8]| t.len() == value_type.len() && t.iter().zip(value_type).all(|(a, b)| a == b);
+    if !VALUE_TYPES.iter().any(same) {
+        let shown = shown();
         return Some(format!("OBX-2 {shown}: value type not in table 0125"));
     }
     let fits = |check: fn(&[u8], &Delimiters) -> bool| {
@@ -123,7 +127,7 @@ fn problem(seg: &Segment<'_>, d: &Delimiters) -> Option<String> {
             b"TM" => "not a time",
             _ => "not a timestamp",
         };
-        Some(format!("OBX-2 {shown}: OBX-5 {what}"))
+        Some(format!("OBX-2 {}: OBX-5 {what}", shown()))
     }
 }
 
