@@ -62,7 +62,11 @@ pub(crate) type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<Fx>
 /// step and compared without a call to `memcmp`. Codes are short (`F`, `LN`, `mg/dL`).
 #[inline]
 fn pack_short(s: &str) -> Option<u128> {
-    let b = s.as_bytes();
+    pack_short_bytes(s.as_bytes())
+}
+
+#[inline]
+fn pack_short_bytes(b: &[u8]) -> Option<u128> {
     let len = u8::try_from(b.len()).ok().filter(|&n| n <= 15)?;
     let mut w = [0u8; 16];
     w.get_mut(..b.len())?.copy_from_slice(b);
@@ -96,11 +100,12 @@ impl StrSet {
         }
     }
 
+    /// Whether the set holds the string whose UTF-8 bytes are `b`.
     #[inline]
-    pub(crate) fn contains(&self, s: &str) -> bool {
-        match pack_short(s) {
+    pub(crate) fn contains_utf8(&self, b: &[u8]) -> bool {
+        match pack_short_bytes(b) {
             Some(k) => self.short.contains(&k),
-            None => self.long.contains(s),
+            None => std::str::from_utf8(b).is_ok_and(|s| self.long.contains(s)),
         }
     }
 }
@@ -146,6 +151,19 @@ impl<V> StrMap<V> {
         }
     }
 
+    /// [`StrMap::entry_or_insert_with`] for the UTF-8 bytes of a string (`b` must be
+    /// UTF-8: other bytes are keyed by their lossy decoding).
+    #[inline]
+    pub(crate) fn entry_utf8_or_insert_with(&mut self, b: &[u8], f: impl FnOnce() -> V) -> &mut V {
+        match pack_short_bytes(b) {
+            Some(k) => self.short.entry(k).or_insert_with(f),
+            None => self
+                .long
+                .entry(String::from_utf8_lossy(b).into())
+                .or_insert_with(f),
+        }
+    }
+
     /// Every entry, keys as strings (in no particular order).
     pub(crate) fn into_entries(self) -> impl Iterator<Item = (String, V)> {
         self.short
@@ -165,11 +183,11 @@ mod tests {
             .into_iter()
             .collect();
         for s in ["F", "", "exactly15bytes!", "sixteen bytes..."] {
-            assert!(set.contains(s), "{s:?}");
+            assert!(set.contains_utf8(s.as_bytes()), "{s:?}");
         }
         // Same prefix, other length; NUL bytes do not collide with padding.
         for s in ["FF", "F\0", "exactly15bytes", "sixteen bytes.."] {
-            assert!(!set.contains(s), "{s:?}");
+            assert!(!set.contains_utf8(s.as_bytes()), "{s:?}");
         }
         let mut map: StrMap<u64> = StrMap::default();
         for s in [
@@ -182,16 +200,23 @@ mod tests {
             *map.entry_or_insert_with(s, || 0) += 1;
         }
         assert_eq!(map.get("LN"), Some(&3));
-        assert_eq!(map.get("a much longer code than fifteen bytes"), Some(&1));
+        // Keys given as bytes are the same keys.
+        *map.entry_utf8_or_insert_with(b"LN", || 0) += 1;
+        *map.entry_utf8_or_insert_with(b"a much longer code than fifteen bytes", || 0) += 1;
+        *map.entry_utf8_or_insert_with("é".as_bytes(), || 0) += 1;
+        assert!(set.contains_utf8(b"exactly15bytes!") && set.contains_utf8(b"sixteen bytes..."));
+        assert!(!set.contains_utf8(b"FF") && !set.contains_utf8(b"sixteen bytes.."));
+        assert_eq!(map.get("LN"), Some(&4));
+        assert_eq!(map.get("a much longer code than fifteen bytes"), Some(&2));
         *map.entry_or_insert_with("é", || 0) += 1;
         let mut entries: Vec<_> = map.into_entries().collect();
         entries.sort();
         assert_eq!(
             entries,
             vec![
-                ("LN".to_owned(), 3),
-                ("a much longer code than fifteen bytes".to_owned(), 1),
-                ("é".to_owned(), 2)
+                ("LN".to_owned(), 4),
+                ("a much longer code than fifteen bytes".to_owned(), 2),
+                ("é".to_owned(), 3)
             ]
         );
     }

@@ -101,6 +101,19 @@ impl Value<'_> {
         }
     }
 
+    /// The value's bytes when they are its text as they stand: an HL7 v2 value of
+    /// printable ASCII without the escape character (nearly every one), which reads the
+    /// same in every charset. Lets a caller that works on bytes skip [`Value::text`].
+    #[inline]
+    pub fn plain_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::V2 { raw, encoding } => {
+                crate::hl7::plain_ascii(raw, encoding.delimiters.escape).then_some(*raw)
+            }
+            _ => None,
+        }
+    }
+
     /// Length in bytes as stored in the input (before escape decoding, for v2).
     pub fn raw_len(&self) -> usize {
         match self {

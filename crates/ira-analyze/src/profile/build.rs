@@ -11,7 +11,7 @@ use ira_parse::input::{SourceFile, detect};
 use ira_parse::model::{ElementPath, Item, Sample, SampleInfo, Standard, TypeHint, V2Path};
 use ira_parse::{FileId, Issue};
 
-use super::stats::{CodeStats, LOCATIONS_KEPT, PathProfile, SeenAt, is_code_shaped};
+use super::stats::{CodeStats, LOCATIONS_KEPT, PathProfile, SeenAt, is_code_shaped_utf8};
 use super::types::{self, Check, Leaf};
 use super::{Group, GroupStandard, PathKey, Profile};
 use crate::map::Map;
@@ -316,11 +316,20 @@ impl GroupBuild {
             s.nulls += 1;
             return;
         }
-        let text = item.value.text();
+        // The value's text as UTF-8 bytes: nearly every v2 value is its own text
+        // (printable ASCII, no escape), so it is neither decoded nor validated.
+        let decoded;
+        let text: &[u8] = match item.value.plain_bytes() {
+            Some(b) => b,
+            None => {
+                decoded = item.value.text();
+                decoded.as_bytes()
+            }
+        };
         let len = if text.is_ascii() {
             text.len()
         } else {
-            text.chars().count()
+            String::from_utf8_lossy(text).chars().count()
         };
         if len <= EXACT_LENGTHS {
             if s.lengths.len() <= len {
@@ -352,7 +361,7 @@ impl GroupBuild {
         match leaf.check {
             Check::None => {}
             Check::Table(codes) => {
-                let known = codes.contains(text.as_ref());
+                let known = codes.contains_utf8(text);
                 in_table |= known;
                 if let Some(t) = stats(&mut self.leaf_types, leaf_index) {
                     t.add_table(known);
@@ -360,7 +369,7 @@ impl GroupBuild {
             }
             _ => {
                 // The statistics exist once a value was checked, shape or not.
-                let shape = leaf.shape(&text);
+                let shape = leaf.shape(&String::from_utf8_lossy(text));
                 if let (Some(shape), Some(t)) = (shape, stats(&mut self.leaf_types, leaf_index)) {
                     t.add_shape(shape.class, shape.valid, shape.timezone);
                 }
@@ -369,10 +378,10 @@ impl GroupBuild {
         if leaf.coded {
             let c = s.codes.get_or_insert_with(Default::default);
             c.total += 1;
-            if !(in_table || is_code_shaped(&text)) {
+            if !(in_table || is_code_shaped_utf8(text)) {
                 c.too_long += 1;
             } else {
-                *c.counts.entry_or_insert_with(text.as_ref(), || 0) += 1;
+                *c.counts.entry_utf8_or_insert_with(text, || 0) += 1;
             }
         }
     }

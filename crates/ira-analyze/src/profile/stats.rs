@@ -30,6 +30,16 @@ pub fn is_code_shaped(value: &str) -> bool {
     value.chars().count() <= CODE_MAX_CHARS && !value.contains(char::is_whitespace)
 }
 
+/// [`is_code_shaped`] for the UTF-8 bytes of a string, without decoding ASCII.
+pub fn is_code_shaped_utf8(value: &[u8]) -> bool {
+    if value.is_ascii() {
+        // The ASCII characters `char::is_whitespace` names: \t \n \x0B \x0C \r and space.
+        value.len() <= CODE_MAX_CHARS && !value.iter().any(|&b| matches!(b, b' ' | b'\t'..=b'\r'))
+    } else {
+        is_code_shaped(&String::from_utf8_lossy(value))
+    }
+}
+
 /// Value lengths in characters (decoded text).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LengthStats {
@@ -457,6 +467,22 @@ mod tests {
         assert_eq!((c.total, c.too_long), (3, 2));
         assert!(is_code_shaped("urn:oid:2.16.840.1.113883.4.1"));
         assert!(!is_code_shaped("two words"));
+        for v in [
+            "LN",
+            "two words",
+            "tab\there",
+            "vt\x0Bhere",
+            "",
+            "é",
+            "a b é",
+            &"x".repeat(65),
+        ] {
+            assert_eq!(
+                is_code_shaped_utf8(v.as_bytes()),
+                is_code_shaped(v),
+                "{v:?}"
+            );
+        }
     }
 
     #[test]

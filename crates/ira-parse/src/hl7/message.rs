@@ -135,7 +135,7 @@ fn has_control(seg: &[u8]) -> bool {
 /// character: then no charset, control byte or escape check can find anything.
 /// Eight bytes at a time (SWAR): segments are short, and a vectorised loop spent most
 /// of its time in its byte-by-byte tail.
-fn plain_ascii(seg: &[u8], escape: Option<u8>) -> bool {
+pub(crate) fn plain_ascii(seg: &[u8], escape: Option<u8>) -> bool {
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     const ONES: u64 = 0x0101_0101_0101_0101;

@@ -43,6 +43,7 @@
 
 mod escape;
 mod message;
+pub(crate) use message::plain_ascii;
 pub mod path;
 mod reader;
 
