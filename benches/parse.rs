@@ -155,13 +155,13 @@ fn ira_hl7_read_walk(corpus: &[u8]) -> (u64, u64) {
 }
 
 /// ira's HL7 v2 reader and every leaf through `Message::for_each_leaf` (path, raw value,
-/// file offset, line; the visitor inlined, no `Item` built), summing as above.
+/// file offset, line, plain-text flag; the visitor inlined, no `Item` built), summing as above.
 fn ira_hl7_read_leaves(corpus: &[u8]) -> (u64, u64) {
     let (mut items, mut acc) = (0u64, 0u64);
     for m in ira::parse::hl7::read(corpus, ira::parse::FileId(0)) {
-        m.for_each_leaf(|path, raw, offset, _line| {
+        m.for_each_leaf(|leaf| {
             items += 1;
-            acc += raw.len() as u64 + offset + u64::from(path.component);
+            acc += leaf.raw.len() as u64 + leaf.offset + u64::from(leaf.path.component);
         });
     }
     (items, acc)

@@ -70,8 +70,8 @@ impl SampleSink for LegacySink<'_> {
         let (profiler, rules) = (&mut self.profiler, &mut self.rules);
         match sample.as_v2() {
             // The reader's inlined leaf loop: no indirect call per leaf.
-            Some(m) => m.for_each_leaf(|path, raw, offset, line| {
-                let item = m.item(*path, raw, offset, line);
+            Some(m) => m.for_each_leaf(|leaf| {
+                let item = m.item(leaf);
                 profiler.item(&mut p, &item);
                 rules.item(&mut r, &item);
             }),

@@ -79,6 +79,10 @@ pub enum Value<'a> {
     V2 {
         raw: &'a [u8],
         encoding: &'a Encoding,
+        /// Set by the reader when `raw` is printable ASCII without the escape
+        /// character (its whole segment is), so that [`Value::plain_bytes`] need not
+        /// look. `false` only means "not known": the bytes are then checked.
+        plain: bool,
     },
     /// Text already decoded (JSON string, XML attribute).
     Text(Cow<'a, str>),
@@ -93,7 +97,7 @@ impl Value<'_> {
     /// (bad escapes, invalid bytes) are reported by the reader, not here.
     pub fn text(&self) -> Cow<'_, str> {
         match self {
-            Value::V2 { raw, encoding } => encoding.decode(raw),
+            Value::V2 { raw, encoding, .. } => encoding.decode(raw),
             Value::Text(s) | Value::Number(s) => Cow::Borrowed(s.as_ref()),
             Value::Bool(true) => Cow::Borrowed("true"),
             Value::Bool(false) => Cow::Borrowed("false"),
@@ -107,8 +111,12 @@ impl Value<'_> {
     #[inline]
     pub fn plain_bytes(&self) -> Option<&[u8]> {
         match self {
-            Value::V2 { raw, encoding } => {
-                crate::hl7::plain_ascii(raw, encoding.delimiters.escape).then_some(*raw)
+            Value::V2 {
+                raw,
+                encoding,
+                plain,
+            } => {
+                (*plain || crate::hl7::plain_ascii(raw, encoding.delimiters.escape)).then_some(*raw)
             }
             _ => None,
         }

@@ -300,10 +300,24 @@ fn for_each_leaf_positions_point_at_the_raw_bytes() {
     let mut leaves = Vec::new();
     let mut items = Vec::new();
     for m in ira_parse::hl7::read(&file, ira_parse::FileId(0)) {
-        m.for_each_leaf(|path, raw, offset, line| {
-            let at = usize::try_from(offset).unwrap();
-            assert_eq!(&file[at..at + raw.len()], raw, "{path} at {offset}");
-            leaves.push((m.number(), path.to_string(), raw.to_vec(), offset, line));
+        m.for_each_leaf(|l| {
+            let at = usize::try_from(l.offset).unwrap();
+            assert_eq!(
+                &file[at..at + l.raw.len()],
+                l.raw,
+                "{} at {}",
+                l.path,
+                l.offset
+            );
+            // Every segment of M1 is plain but MSH (MSH-2 holds the escape character).
+            assert_eq!(l.plain, l.path.segment != *b"MSH", "{}", l.path);
+            leaves.push((
+                m.number(),
+                l.path.to_string(),
+                l.raw.to_vec(),
+                l.offset,
+                l.line,
+            ));
         });
         m.walk(&mut |i| {
             let ira_parse::model::Value::V2 { raw, .. } = i.value else {
@@ -345,4 +359,31 @@ fn for_each_leaf_positions_point_at_the_raw_bytes() {
             &format!("PID-3[2] MRN2 @{} L5", 2 + m1 + 1 + pid + 19),
         ]
     );
+}
+
+/// A value's bytes are its text (`Value::plain_bytes`) when they are printable ASCII
+/// without the escape character, whether or not the reader could tell for the whole
+/// segment.
+#[test]
+fn plain_bytes_only_for_values_that_are_their_own_text() {
+    let file = b"MSH|^~\\&|A|B|C|D|20240101||ADT^A01|X1|P|2.5\rPID|1||MRN1||DOE\\S\\JANE^\xC9LISE\rPV1|1|I\r";
+    let mut seen = Vec::new();
+    for m in ira_parse::hl7::read(file, ira_parse::FileId(0)) {
+        m.for_each_leaf(|l| {
+            let item = m.item(l);
+            let plain = item.value.plain_bytes().map(<[u8]>::to_vec);
+            seen.push((l.path.to_string(), l.plain, plain));
+        });
+    }
+    let find = |p: &str| seen.iter().find(|s| s.0 == p).cloned().unwrap();
+    // PID holds an escape and a high byte: not plain as a segment, so each value is
+    // looked at.
+    assert_eq!(
+        find("PID-3"),
+        ("PID-3".into(), false, Some(b"MRN1".to_vec()))
+    );
+    assert_eq!(find("PID-5.1"), ("PID-5.1".into(), false, None));
+    assert_eq!(find("PID-5.2"), ("PID-5.2".into(), false, None));
+    assert_eq!(find("PV1-2"), ("PV1-2".into(), true, Some(b"I".to_vec())));
+    assert_eq!(find("MSH-2"), ("MSH-2".into(), false, None));
 }

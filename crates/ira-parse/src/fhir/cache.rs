@@ -109,7 +109,15 @@ impl Sample for CachedResource<'_, '_> {
 /// The value borrowed (no copy of an owned string).
 fn reborrow<'a>(v: &'a Value<'_>) -> Value<'a> {
     match v {
-        Value::V2 { raw, encoding } => Value::V2 { raw, encoding },
+        Value::V2 {
+            raw,
+            encoding,
+            plain,
+        } => Value::V2 {
+            raw,
+            encoding,
+            plain: *plain,
+        },
         Value::Text(s) => Value::Text(Cow::Borrowed(s.as_ref())),
         Value::Number(s) => Value::Number(Cow::Borrowed(s.as_ref())),
         Value::Bool(b) => Value::Bool(*b),

@@ -25,6 +25,24 @@ struct SegInfo {
     /// Three-byte name, when the name is well formed.
     name: Option<[u8; 3]>,
     occurrence: u32,
+    /// Printable ASCII without the escape character: each value is its own text.
+    plain: bool,
+}
+
+/// One leaf value of a message, as [`Message::for_each_leaf`] gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Leaf<'a> {
+    pub path: V2Path,
+    /// The value as it stands in the file (escapes not decoded: [`Encoding::decode`]
+    /// with [`Message::encoding`], or [`Message::item`]).
+    pub raw: &'a [u8],
+    /// Byte offset of `raw` from the start of the file.
+    pub offset: u64,
+    /// The line it is on.
+    pub line: u32,
+    /// `raw` is printable ASCII without the escape character: its own text in every
+    /// charset (see [`Value::plain_bytes`]).
+    pub plain: bool,
 }
 
 /// A range within the message's bytes.
@@ -245,6 +263,7 @@ impl<'a> Message<'a> {
                         span,
                         name: None,
                         occurrence: 0,
+                        plain: false,
                     })
                     .collect();
             }
@@ -429,20 +448,23 @@ impl<'a> Message<'a> {
                 }
                 None => {}
             }
+            let plain = self.check_bytes(seg, span, if i == 0 { msh_fields_start } else { 0 });
             self.segs.push(SegInfo {
                 span,
                 name,
                 occurrence,
+                plain,
             });
-            self.check_bytes(seg, span, if i == 0 { msh_fields_start } else { 0 });
         }
     }
 
-    fn check_bytes(&mut self, seg: &[u8], span: SegSpan, fields_start: usize) {
+    /// Checks a segment's bytes; returns whether they are plain (printable ASCII, no
+    /// escape character), in which case there was nothing to check.
+    fn check_bytes(&mut self, seg: &[u8], span: SegSpan, fields_start: usize) -> bool {
         let d = self.encoding.delimiters;
         // Nearly every segment is printable ASCII without escapes: nothing to check.
         if plain_ascii(seg, d.escape) {
-            return;
+            return true;
         }
         match self.encoding.charset {
             Charset::Ascii => {
@@ -498,6 +520,7 @@ impl<'a> Message<'a> {
                 );
             }
         }
+        false
     }
 
     fn text(&self, span: Option<Span>) -> Option<&'a str> {
@@ -624,29 +647,24 @@ impl<'a> Message<'a> {
         Some(Value::V2 {
             raw,
             encoding: &self.encoding,
+            plain: plain_ascii(raw, self.encoding.delimiters.escape),
         })
     }
 
-    /// Calls `visit(path, raw, offset, line)` for every leaf of the message, down to
-    /// subcomponents, in order: `raw` as it stands in the file (escapes not decoded:
-    /// [`Encoding::decode`] with [`Message::encoding`]), `offset` its byte offset from
-    /// the start of the file, `line` the line it is on. The same leaves as
-    /// [`Sample::walk`], without building an [`Item`] each: for callers that read
-    /// every leaf of millions of messages and want the loop to inline their code.
-    /// An unusable message has no leaves.
+    /// Calls `visit` with every [`Leaf`] of the message, down to subcomponents, in
+    /// order: the same leaves as [`Sample::walk`], without building an [`Item`] each,
+    /// for callers that read every leaf of millions of messages and want the loop to
+    /// inline their code. An unusable message has no leaves.
     #[inline]
-    pub fn for_each_leaf(&self, mut visit: impl FnMut(&V2Path, &'a [u8], u64, u32)) {
+    pub fn for_each_leaf(&self, mut visit: impl FnMut(&Leaf<'a>)) {
         if !self.usable {
             return;
         }
         let table = class_table(&self.encoding.delimiters);
         let base = self.offset as u64;
-        let mut at_file = |path: &V2Path, raw: &'a [u8], at: usize, line: u32| {
-            visit(path, raw, base + at as u64, line);
-        };
         for info in &self.segs {
             if let Some(name) = info.name {
-                self.walk_segment(info, name, &table, &mut at_file);
+                self.walk_segment(info, name, &table, base, &mut visit);
             }
         }
     }
@@ -654,31 +672,33 @@ impl<'a> Message<'a> {
     /// The [`Item`] of a leaf given by [`Message::for_each_leaf`], as [`Sample::walk`]
     /// hands it: for callers that use the fast walk but feed item consumers.
     #[inline]
-    pub fn item(&self, path: V2Path, raw: &'a [u8], offset: u64, line: u32) -> Item<'_> {
-        let hint = if raw == b"\"\"" {
+    pub fn item(&self, leaf: &Leaf<'a>) -> Item<'_> {
+        let hint = if leaf.raw == b"\"\"" {
             TypeHint::Null
         } else {
             TypeHint::Text
         };
         Item {
-            path: ElementPath::V2(path),
+            path: ElementPath::V2(leaf.path),
             value: Value::V2 {
-                raw,
+                raw: leaf.raw,
                 encoding: &self.encoding,
+                plain: leaf.plain,
             },
             hint,
-            location: Location::new(self.file, Some(self.number), offset, line),
+            location: Location::new(self.file, Some(self.number), leaf.offset, leaf.line),
         }
     }
 
     /// Walks one segment's leaves in one pass over its bytes. Generic over the visitor
     /// so that a caller's closure is inlined into the loop (no call per leaf).
     #[inline(always)]
-    fn walk_segment<F: FnMut(&V2Path, &'a [u8], usize, u32)>(
+    fn walk_segment<F: FnMut(&Leaf<'a>)>(
         &self,
         info: &SegInfo,
         name: [u8; 3],
         table: &[u8; 256],
+        base: u64,
         visit: &mut F,
     ) {
         let span = info.span;
@@ -694,12 +714,24 @@ impl<'a> Message<'a> {
         let mut i = 4;
         if name == *b"MSH" {
             // MSH-1 and MSH-2 are plain values: they hold the delimiters themselves.
-            visit(&path, &seg[3..4], span.start + 3, span.line);
+            visit(&Leaf {
+                path,
+                raw: &seg[3..4],
+                offset: base + (span.start + 3) as u64,
+                line: span.line,
+                plain: info.plain,
+            });
             let enc_end = memchr::memchr(self.encoding.delimiters.field, &seg[4..])
                 .map_or(seg.len(), |k| 4 + k);
             path.field = 2;
             if enc_end > 4 {
-                visit(&path, &seg[4..enc_end], span.start + 4, span.line);
+                visit(&Leaf {
+                    path,
+                    raw: &seg[4..enc_end],
+                    offset: base + (span.start + 4) as u64,
+                    line: span.line,
+                    plain: info.plain,
+                });
             }
             if enc_end >= seg.len() {
                 return;
@@ -733,7 +765,13 @@ impl<'a> Message<'a> {
                 path.subcomponent = if sub_split || class == SUB { sub } else { 0 };
                 let split = comp_split || path.subcomponent > 0;
                 path.component = if split { comp } else { 0 };
-                visit(&path, &seg[leaf..i], span.start + leaf, span.line);
+                visit(&Leaf {
+                    path,
+                    raw: &seg[leaf..i],
+                    offset: base + (span.start + leaf) as u64,
+                    line: span.line,
+                    plain: info.plain,
+                });
             }
             match class {
                 SUB => {
@@ -786,7 +824,7 @@ impl Sample for Message<'_> {
         if !self.usable {
             return;
         }
-        self.for_each_leaf(|path, raw, offset, line| visit(&self.item(*path, raw, offset, line)));
+        self.for_each_leaf(|leaf| visit(&self.item(leaf)));
     }
 
     fn as_v2(&self) -> Option<&Message<'_>> {

@@ -49,7 +49,7 @@ mod reader;
 
 use std::borrow::Cow;
 
-pub use message::{Message, Segment};
+pub use message::{Leaf, Message, Segment};
 pub use reader::{BatchContext, Reader, Summary, read, read_with};
 
 /// The delimiters a message declares in MSH-1 and MSH-2.
