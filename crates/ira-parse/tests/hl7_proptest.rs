@@ -172,3 +172,121 @@ fn valid_message_is_clean() {
     assert!(msgs[0].issues().is_empty(), "{:?}", msgs[0].issues());
     exercise(VALID);
 }
+
+/// The leaves of one segment's fields (from `fields`, numbered from `first_field`) by
+/// nested splits, the obvious way: (field, repetition, component, subcomponent, value),
+/// non-empty values only. A component is numbered when its repetition has components
+/// or it has subcomponents; a subcomponent when its component has subcomponents.
+fn reference_leaves(
+    fields: &[u8],
+    first_field: u16,
+    [f, c, r]: [u8; 3],
+    s: Option<u8>,
+) -> Vec<(u16, u16, u16, u16, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (fi, field) in fields.split(|&b| b == f).enumerate() {
+        for (ri, rep) in field.split(|&b| b == r).enumerate() {
+            let rep_split = rep.contains(&c);
+            for (ci, comp) in rep.split(|&b| b == c).enumerate() {
+                let subs: Vec<&[u8]> = match s {
+                    Some(s) => comp.split(|&b| b == s).collect(),
+                    None => vec![comp],
+                };
+                let sub_split = subs.len() > 1;
+                for (si, sub) in subs.into_iter().enumerate() {
+                    if sub.is_empty() {
+                        continue;
+                    }
+                    let n = |i: usize| u16::try_from(i + 1).unwrap();
+                    out.push((
+                        first_field + u16::try_from(fi).unwrap(),
+                        n(ri),
+                        if rep_split || sub_split { n(ci) } else { 0 },
+                        if sub_split { n(si) } else { 0 },
+                        sub.to_vec(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Delimiter sets: the usual one, one without a subcomponent separator, odd bytes.
+const DELIMITER_SETS: [(&[u8; 1], &[u8]); 4] = [
+    (b"|", b"^~\\&"),
+    (b"|", b"^~\\"),
+    (b"*", b":!#@"),
+    (b"!", b"+,-/"),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(512),
+    ))]
+
+    /// `for_each_leaf` (eight bytes at a time) gives exactly the leaves of nested
+    /// splits, with their offsets, for any delimiters and segment contents.
+    #[test]
+    fn leaves_are_those_of_nested_splits(
+        set in 0..DELIMITER_SETS.len(),
+        bodies in prop::collection::vec(
+            prop::collection::vec(prop::sample::select(vec![0u8, 1, 2, 3, 4, 5, 6]), 0..70),
+            1..5,
+        ),
+    ) {
+        let (fsep, enc) = DELIMITER_SETS[set];
+        let (f, c, r) = (fsep[0], enc[0], enc[1]);
+        let s = enc.get(3).copied();
+        // Body symbols: two value bytes, each delimiter (a missing one: a value), and
+        // the escape character (not a delimiter: the walk does not decode).
+        let alphabet = [b'x', b'y', f, c, r, s.unwrap_or(b'z'), enc[2]];
+        let mut msg = Vec::new();
+        msg.extend_from_slice(b"MSH");
+        msg.extend_from_slice(fsep);
+        msg.extend_from_slice(enc);
+        for v in [&b"S"[..], b"F", b"R", b"G", b"20240101", b"", b"ADT", b"C1", b"P", b"2.5"] {
+            msg.push(f);
+            msg.extend_from_slice(v);
+        }
+        // MSH-9 is ADT^A01 in this set's component separator.
+        let at = msg.windows(3).position(|w| w == b"ADT").unwrap() + 3;
+        msg.splice(at..at, [c, b'Z', b'0', b'1']);
+        let mut expected = Vec::new();
+        for (k, body) in bodies.iter().enumerate() {
+            let text: Vec<u8> = body.iter().map(|&i| alphabet[usize::from(i)]).collect();
+            msg.push(b'\r');
+            let name = [b'Z', b'Q', b'0' + u8::try_from(k).unwrap()];
+            msg.extend_from_slice(&name);
+            msg.push(f);
+            let start = msg.len();
+            msg.extend_from_slice(&text);
+            let mut offset = start;
+            // Offsets: each reference leaf is found from where the previous one ended.
+            for (field, rep, comp, sub, v) in reference_leaves(&text, 1, [f, c, r], s) {
+                let i = msg[offset..].windows(v.len()).position(|w| w == &v[..]).unwrap();
+                offset += i;
+                expected.push((name, field, rep, comp, sub, v.clone(), offset as u64));
+                offset += v.len();
+            }
+        }
+        msg.push(b'\r');
+        let m = hl7::read(&msg, FileId(0)).next().unwrap();
+        prop_assert!(m.is_usable(), "{:?}", m.issues());
+        let mut got = Vec::new();
+        m.for_each_leaf(|l| {
+            if l.path.segment != *b"MSH" {
+                got.push((
+                    l.path.segment,
+                    l.path.field,
+                    l.path.repetition,
+                    l.path.component,
+                    l.path.subcomponent,
+                    l.raw.to_vec(),
+                    l.offset,
+                ));
+            }
+        });
+        prop_assert_eq!(got, expected);
+    }
+}

@@ -466,6 +466,16 @@ impl<'a> Message<'a> {
         if plain_ascii(seg, d.escape) {
             return true;
         }
+        // MSH never is (MSH-2 holds the escape character), but its fields usually are:
+        // then the checks below have nothing to find either. Its values are not marked
+        // plain (MSH-2 is not its own text).
+        if fields_start > 0
+            && let (Some(head), Some(body)) = (seg.get(..fields_start), seg.get(fields_start..))
+            && plain_ascii(head, None)
+            && plain_ascii(body, d.escape)
+        {
+            return false;
+        }
         match self.encoding.charset {
             Charset::Ascii => {
                 // `is_ascii` is vectorised; the position is looked up only when needed.
@@ -661,10 +671,11 @@ impl<'a> Message<'a> {
             return;
         }
         let table = class_table(&self.encoding.delimiters);
+        let delims = DelimWords::new(&self.encoding.delimiters);
         let base = self.offset as u64;
         for info in &self.segs {
             if let Some(name) = info.name {
-                self.walk_segment(info, name, &table, base, &mut visit);
+                self.walk_segment(info, name, &table, &delims, base, &mut visit);
             }
         }
     }
@@ -698,7 +709,8 @@ impl<'a> Message<'a> {
         info: &SegInfo,
         name: [u8; 3],
         table: &[u8; 256],
-        base: u64,
+        delims: &DelimWords,
+        base_offset: u64,
         visit: &mut F,
     ) {
         let span = info.span;
@@ -717,7 +729,7 @@ impl<'a> Message<'a> {
             visit(&Leaf {
                 path,
                 raw: &seg[3..4],
-                offset: base + (span.start + 3) as u64,
+                offset: base_offset + (span.start + 3) as u64,
                 line: span.line,
                 plain: info.plain,
             });
@@ -728,7 +740,7 @@ impl<'a> Message<'a> {
                 visit(&Leaf {
                     path,
                     raw: &seg[4..enc_end],
-                    offset: base + (span.start + 4) as u64,
+                    offset: base_offset + (span.start + 4) as u64,
                     line: span.line,
                     plain: info.plain,
                 });
@@ -748,59 +760,131 @@ impl<'a> Message<'a> {
         let mut comp_split = false;
         let mut sub_split = false;
         let mut leaf = i;
-        loop {
-            let class = match seg.get(i) {
-                None => END,
-                Some(&b) => table[b as usize],
-            };
-            if class == NONE {
-                i += 1;
-                continue;
-            }
-            if i > leaf {
-                if class == COMP {
-                    comp_split = true;
+        let n = seg.len();
+        // Eight bytes at a time: a word's delimiters as a bit set, visited in order.
+        // Values are short (a few bytes), so a byte-at-a-time loop mispredicts at most
+        // delimiters; here the branch is per word and per delimiter only.
+        let mut base = i;
+        while base < n {
+            let mut found = delims.find(delims.word(seg, base));
+            while found != 0 {
+                let at = base + (found.trailing_zeros() >> 3) as usize;
+                found &= found - 1;
+                let class = seg.get(at).map_or(END, |&b| table[b as usize]);
+                if at > leaf {
+                    if class == COMP {
+                        comp_split = true;
+                    }
+                    // A leaf split into subcomponents is always in a numbered component.
+                    path.subcomponent = if sub_split || class == SUB { sub } else { 0 };
+                    let split = comp_split || path.subcomponent > 0;
+                    path.component = if split { comp } else { 0 };
+                    visit(&Leaf {
+                        path,
+                        raw: &seg[leaf..at],
+                        offset: base_offset + (span.start + leaf) as u64,
+                        line: span.line,
+                        plain: info.plain,
+                    });
                 }
-                // A leaf split into subcomponents is always in a numbered component.
-                path.subcomponent = if sub_split || class == SUB { sub } else { 0 };
-                let split = comp_split || path.subcomponent > 0;
-                path.component = if split { comp } else { 0 };
-                visit(&Leaf {
-                    path,
-                    raw: &seg[leaf..i],
-                    offset: base + (span.start + leaf) as u64,
-                    line: span.line,
-                    plain: info.plain,
-                });
-            }
-            match class {
-                SUB => {
-                    sub = sub.saturating_add(1);
-                    sub_split = true;
-                }
-                COMP => {
-                    comp = comp.saturating_add(1);
-                    comp_split = true;
-                    sub = 1;
-                    sub_split = false;
-                }
-                REP | FIELD => {
-                    if class == FIELD {
+                match class {
+                    SUB => {
+                        sub = sub.saturating_add(1);
+                        sub_split = true;
+                    }
+                    COMP => {
+                        comp = comp.saturating_add(1);
+                        comp_split = true;
+                        sub = 1;
+                        sub_split = false;
+                    }
+                    FIELD => {
                         path.field = path.field.saturating_add(1);
                         path.repetition = 1;
-                    } else {
-                        path.repetition = path.repetition.saturating_add(1);
+                        comp = 1;
+                        sub = 1;
+                        comp_split = false;
+                        sub_split = false;
                     }
-                    comp = 1;
-                    sub = 1;
-                    comp_split = false;
-                    sub_split = false;
+                    _ => {
+                        path.repetition = path.repetition.saturating_add(1);
+                        comp = 1;
+                        sub = 1;
+                        comp_split = false;
+                        sub_split = false;
+                    }
                 }
-                _ => break,
+                leaf = at + 1;
             }
-            i += 1;
-            leaf = i;
+            base += 8;
         }
+        if n > leaf {
+            path.subcomponent = if sub_split { sub } else { 0 };
+            let split = comp_split || path.subcomponent > 0;
+            path.component = if split { comp } else { 0 };
+            visit(&Leaf {
+                path,
+                raw: &seg[leaf..n],
+                offset: base_offset + (span.start + leaf) as u64,
+                line: span.line,
+                plain: info.plain,
+            });
+        }
+    }
+}
+
+/// The delimiters of a message as word masks, to find them eight bytes at a time.
+#[derive(Clone, Copy)]
+struct DelimWords {
+    field: u64,
+    component: u64,
+    repetition: u64,
+    /// The subcomponent separator's, or the field separator's again when none is declared.
+    subcomponent: u64,
+    /// A byte that is none of the delimiters, to pad a segment's last word with.
+    pad: u8,
+}
+
+impl DelimWords {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+
+    fn new(d: &Delimiters) -> Self {
+        let sub = d.subcomponent.unwrap_or(d.field);
+        let all = [d.field, d.component, d.repetition, sub];
+        // Of five distinct bytes, one is not among four delimiters.
+        let pad = *b"ABCDE".iter().find(|b| !all.contains(b)).unwrap_or(&b'E');
+        Self {
+            field: Self::ONES * u64::from(d.field),
+            component: Self::ONES * u64::from(d.component),
+            repetition: Self::ONES * u64::from(d.repetition),
+            subcomponent: Self::ONES * u64::from(sub),
+            pad,
+        }
+    }
+
+    /// The eight bytes of `seg` from `at`, padded past its end.
+    #[inline(always)]
+    fn word(&self, seg: &[u8], at: usize) -> u64 {
+        let mut a = [self.pad; 8];
+        match seg.get(at..at + 8) {
+            Some(w) => a.copy_from_slice(w),
+            None => {
+                let rest = seg.get(at..).unwrap_or_default();
+                a[..rest.len()].copy_from_slice(rest);
+            }
+        }
+        u64::from_le_bytes(a)
+    }
+
+    /// The high bit of every byte of `w` that is a delimiter (exact: no false positives).
+    #[inline(always)]
+    fn find(&self, w: u64) -> u64 {
+        const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+        let zero = |x: u64| !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7);
+        zero(w ^ self.field)
+            | zero(w ^ self.component)
+            | zero(w ^ self.repetition)
+            | zero(w ^ self.subcomponent)
     }
 }
 

@@ -499,11 +499,13 @@ impl<'a> Reader<'a> {
         let first_line = self.line;
         let l = scan(bytes, start);
         let header = &bytes[l.start..l.end];
-        let mut segs = vec![SegSpan {
+        // Most messages have a few dozen segments at most: no regrowth for them.
+        let mut segs = Vec::with_capacity(32);
+        segs.push(SegSpan {
             start: 0,
             end: l.end - start,
             line: first_line,
-        }];
+        });
         let delimiters = super::Delimiters::from_header(header);
         let usable = delimiters.is_ok();
         let fs = delimiters.map_or(b'|', |(d, _)| d.field);
