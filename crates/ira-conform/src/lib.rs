@@ -1,7 +1,9 @@
 //! Base FHIR R4 conformance of resources, checked with fhirbolt.
 //!
-//! Kept apart from `ira-parse` because fhirbolt takes minutes to compile. What we
-//! measured of fhirbolt 0.4 (feature `r4`):
+//! Kept apart from `ira-parse` because fhirbolt takes minutes to compile (its
+//! deserializer is instantiated in `ira-fhirbolt`, which depends on no ira crate, so
+//! that changing the readers does not compile it again). What we measured of
+//! fhirbolt 0.4 (feature `r4`):
 //!
 //! * Only the `Resource` enum deserializes ordinary transaction bundles;
 //!   `from_str::<Bundle>` does not, so every resource goes through the enum.
@@ -19,8 +21,6 @@
 //!   found by removing elements until the resource deserializes (delta debugging, at
 //!   most 400 fhirbolt runs a resource), and each issue names its path.
 
-use fhirbolt::model::r4::Resource as FhirboltResource;
-use fhirbolt::serde::{DeserializationConfig, DeserializationMode};
 use ira_parse::fhir::{Conformance, FHIR_VERSION, Resource, check_schema};
 use ira_parse::{Issue, IssueCode};
 use serde_json::Value;
@@ -31,15 +31,6 @@ const MAX_RUNS: usize = 400;
 /// [`Conformance`] with fhirbolt's R4 model.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FhirboltConformance;
-
-impl FhirboltConformance {
-    fn config() -> Option<DeserializationConfig> {
-        // Not `Compatibility`: it hangs on unknown elements holding arrays (see above).
-        Some(DeserializationConfig {
-            mode: DeserializationMode::Strict,
-        })
-    }
-}
 
 impl Conformance for FhirboltConformance {
     fn check(&self, resource: &Resource) -> Vec<Issue> {
@@ -100,16 +91,9 @@ impl Conformance for FhirboltConformance {
     }
 }
 
-/// fhirbolt's error for `text`, `None` if it deserializes. fhirbolt 0.4 panics on some
-/// inputs (an `unwrap` in its element deserializer, hit by empty arrays, which `sweep`
-/// takes out first); should another input do so, the panic counts as an error.
+/// fhirbolt's error for `text`, `None` if it deserializes (a panic counts as an error).
 fn run(text: &str) -> Option<String> {
-    let result = std::panic::catch_unwind(|| {
-        fhirbolt::json::from_str::<FhirboltResource>(text, FhirboltConformance::config())
-            .err()
-            .map(|e| e.to_string())
-    });
-    result.unwrap_or_else(|_| Some("fhirbolt panicked".to_owned()))
+    ira_fhirbolt::deserialize_error(text)
 }
 
 /// Whether `text` has `[` then `]` with only whitespace between (maybe inside a string:
