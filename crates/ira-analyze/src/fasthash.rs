@@ -68,10 +68,10 @@ fn pack_short(s: &str) -> Option<u128> {
 #[inline]
 fn pack_short_bytes(b: &[u8]) -> Option<u128> {
     let len = u8::try_from(b.len()).ok().filter(|&n| n <= 15)?;
-    let mut w = [0u8; 16];
-    w.get_mut(..b.len())?.copy_from_slice(b);
-    w[15] = len;
-    Some(u128::from_le_bytes(w))
+    // Little-endian bytes by shifts: codes are a few bytes, and copying a slice of
+    // unknown length into an array is a call to `memcpy`.
+    let k = b.iter().rev().fold(0u128, |k, &x| (k << 8) | u128::from(x));
+    Some(k | (u128::from(len) << 120))
 }
 
 /// The string packed by [`pack_short`].
@@ -173,6 +173,45 @@ impl<V> StrMap<V> {
     }
 }
 
+/// Counts of strings: a [`StrMap`] behind the last short key counted, whose count waits
+/// until another key comes. Coded fields repeat their last value far more often than
+/// not (a status, a unit, a processing id), so most values cost one comparison instead
+/// of a hash probe.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StrCounter {
+    map: StrMap<u64>,
+    /// The last short key and how many times it came since it was last written.
+    last: Option<(u128, u64)>,
+}
+
+impl StrCounter {
+    /// Counts the string whose UTF-8 bytes are `b` once (other bytes are keyed by their
+    /// lossy decoding, as [`StrMap::entry_utf8_or_insert_with`]).
+    #[inline]
+    pub(crate) fn add_utf8(&mut self, b: &[u8]) {
+        let Some(k) = pack_short_bytes(b) else {
+            *self.map.entry_utf8_or_insert_with(b, || 0) += 1;
+            return;
+        };
+        match &mut self.last {
+            Some((last, n)) if *last == k => *n += 1,
+            last => {
+                if let Some((pk, pn)) = last.replace((k, 1)) {
+                    *self.map.short.entry(pk).or_insert(0) += pn;
+                }
+            }
+        }
+    }
+
+    /// Every string with its count (in no particular order).
+    pub(crate) fn into_entries(mut self) -> impl Iterator<Item = (String, u64)> {
+        if let Some((k, n)) = self.last.take() {
+            *self.map.short.entry(k).or_insert(0) += n;
+        }
+        self.map.into_entries()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +258,61 @@ mod tests {
                 ("é".to_owned(), 3)
             ]
         );
+    }
+
+    #[test]
+    fn a_counter_counts_what_a_map_counts() {
+        let words: Vec<&[u8]> = vec![
+            b"F",
+            b"F",
+            b"M",
+            b"F",
+            b"a much longer code than fifteen bytes",
+            b"M",
+            b"M",
+            b"",
+            b"\xff",
+            b"F",
+            b"a much longer code than fifteen bytes",
+        ];
+        let mut counter = StrCounter::default();
+        let mut map: StrMap<u64> = StrMap::default();
+        for w in &words {
+            counter.add_utf8(w);
+            *map.entry_utf8_or_insert_with(w, || 0) += 1;
+        }
+        let mut a: Vec<_> = counter.into_entries().collect();
+        let mut b: Vec<_> = map.into_entries().collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        assert!(a.contains(&("F".to_owned(), 4)) && a.contains(&("M".to_owned(), 3)));
+        // Nothing counted, nothing listed; one key only, still written at the end.
+        assert_eq!(StrCounter::default().into_entries().count(), 0);
+        let mut one = StrCounter::default();
+        one.add_utf8(b"X");
+        one.add_utf8(b"X");
+        assert_eq!(
+            one.into_entries().collect::<Vec<_>>(),
+            vec![("X".to_owned(), 2)]
+        );
+    }
+
+    #[test]
+    fn packing_puts_the_bytes_little_endian_and_the_length_on_top() {
+        for b in [
+            &b""[..],
+            b"F",
+            b"LN",
+            b"mg/dL",
+            b"exactly15bytes!",
+            b"\xff\x00",
+        ] {
+            let mut w = [0u8; 16];
+            w[..b.len()].copy_from_slice(b);
+            w[15] = b.len() as u8;
+            assert_eq!(pack_short_bytes(b), Some(u128::from_le_bytes(w)), "{b:?}");
+        }
+        assert_eq!(pack_short_bytes(b"sixteen bytes..."), None);
     }
 }

@@ -16,7 +16,7 @@ use super::types::{self, Check, Leaf};
 use super::{Group, GroupStandard, PathKey, Profile};
 use crate::map::Map;
 
-use crate::fasthash::{FastMap, StrMap};
+use crate::fasthash::{FastMap, StrCounter};
 
 /// A location kept as one of a path's first: (offset, line, message).
 type At = (u64, u32, Option<u32>);
@@ -37,6 +37,10 @@ struct Slot {
     /// Values per exact length up to [`EXACT_LENGTHS`] (into the length statistics at
     /// the end: an array slot per value instead of an ordered-map entry).
     lengths: Vec<u64>,
+    /// The last length counted and how many values in a row had it, not yet in
+    /// `lengths`: most fields keep their length from value to value (dates, codes,
+    /// ids), and a slot's length array is a cache miss away (thousands of slots).
+    run: (usize, u64),
     /// Coded values in this file (capped when the file is finished): a hash table is
     /// cheaper per value than the capped ordered map.
     codes: Option<Box<FileCodes>>,
@@ -151,7 +155,7 @@ const EXACT_LENGTHS: usize = 256;
 struct FileCodes {
     total: u64,
     too_long: u64,
-    counts: StrMap<u64>,
+    counts: StrCounter,
 }
 
 struct GroupBuild {
@@ -185,6 +189,22 @@ struct GroupBuild {
     fhir: FastMap<Box<str>, (usize, usize)>,
 }
 
+impl Slot {
+    /// Moves the pending run of equal lengths into `lengths`.
+    #[inline]
+    fn flush_run(&mut self) {
+        let (len, n) = std::mem::take(&mut self.run);
+        if n > 0 {
+            if self.lengths.len() <= len {
+                self.lengths.resize(len + 1, 0);
+            }
+            if let Some(c) = self.lengths.get_mut(len) {
+                *c += n;
+            }
+        }
+    }
+}
+
 impl GroupBuild {
     fn slot(&mut self, key: String) -> usize {
         self.slots.push(Slot {
@@ -196,6 +216,7 @@ impl GroupBuild {
             first: [(0, 0, None); LOCATIONS_KEPT],
             first_len: 0,
             lengths: Vec::new(),
+            run: (0, 0),
             codes: None,
         });
         self.info.push(SlotInfo {
@@ -332,10 +353,12 @@ impl GroupBuild {
             String::from_utf8_lossy(text).chars().count()
         };
         if len <= EXACT_LENGTHS {
-            if s.lengths.len() <= len {
-                s.lengths.resize(len + 1, 0);
+            if s.run.0 == len {
+                s.run.1 += 1;
+            } else {
+                s.flush_run();
+                s.run = (len, 1);
             }
-            s.lengths[len] += 1;
         } else if let Some(info) = self.info.get_mut(slot) {
             info.prof.length.add(len as u64);
         }
@@ -381,7 +404,7 @@ impl GroupBuild {
             if !(in_table || is_code_shaped_utf8(text)) {
                 c.too_long += 1;
             } else {
-                *c.counts.entry_utf8_or_insert_with(text, || 0) += 1;
+                c.counts.add_utf8(text);
             }
         }
     }
@@ -417,7 +440,8 @@ impl GroupBuild {
             .slots
             .into_iter()
             .zip(self.info)
-            .map(|(s, info)| {
+            .map(|(mut s, info)| {
+                s.flush_run();
                 let mut prof = info.prof;
                 prof.values = s.values;
                 prof.nulls = s.nulls;
