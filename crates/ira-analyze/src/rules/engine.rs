@@ -24,7 +24,16 @@ pub struct SampleRuleRun<'e> {
     files: Vec<Box<dyn FileState>>,
     /// Per schema position met in the file: the map's facts and the leaf rules that
     /// want its leaves (bit i: `leaf_rules()[i]`). Most positions are wanted by none.
-    at: FastMap<u128, (V2Position<'e>, u32)>,
+    /// (Entries of `positions`, by packed schema path.)
+    at: FastMap<u128, u32>,
+    /// The positions met, in the order met: packed schema path, facts, subscription.
+    positions: Vec<(u128, V2Position<'e>, u32)>,
+    /// Per position, the one that followed it last time (`NO_POSITION`: not known), and
+    /// the one that started the last sample. Messages repeat their sequence of paths,
+    /// so the next position is usually the predicted one: a comparison of packed paths
+    /// instead of a hash lookup per leaf.
+    next: Vec<u32>,
+    start: u32,
     /// What each leaf rule noted in the current sample (kept between samples so their
     /// buffers are reused).
     noted: Vec<Noted>,
@@ -54,6 +63,9 @@ impl<'e> SampleRuleRun<'e> {
             env,
             files: Vec::new(),
             at: FastMap::default(),
+            positions: Vec::new(),
+            next: Vec::new(),
+            start: NO_POSITION,
             noted: Vec::new(),
         }
     }
@@ -113,7 +125,11 @@ impl<'e> SampleRuleRun<'e> {
         if v2 && self.noted.is_empty() {
             self.noted = leaf_rules().iter().map(|_| Noted::default()).collect();
         }
-        RuleSample { v2, scope }
+        RuleSample {
+            v2,
+            scope,
+            prev: NO_POSITION,
+        }
     }
 
     /// One item of the sample begun by [`SampleRuleRun::begin_sample`] (v2 leaves go to
@@ -127,10 +143,7 @@ impl<'e> SampleRuleRun<'e> {
             return;
         };
         let env = self.env;
-        let &mut (at, wanted) = self
-            .at
-            .entry(pack_path(&path.schema_key()))
-            .or_insert_with(|| subscribe(&path, env));
+        let (at, wanted) = self.position(&path, &mut s.prev);
         if wanted == 0 {
             return;
         }
@@ -146,6 +159,50 @@ impl<'e> SampleRuleRun<'e> {
             let mut f = SampleFindings::with(rule.meta().id, &s.scope, std::mem::take(noted));
             rule.v2_leaf(&leaf, &cx, &mut f);
             *noted = f.into_noted();
+        }
+    }
+
+    /// The facts and subscription of `path`'s schema position, trying first the
+    /// position that followed `prev` (the sample's previous leaf) last time; `prev`
+    /// becomes this position.
+    #[inline]
+    fn position(&mut self, path: &V2Path, prev: &mut u32) -> (V2Position<'e>, u32) {
+        let key = pack_path(&path.schema_key());
+        let guess = match *prev {
+            NO_POSITION => self.start,
+            p => self.next.get(p as usize).copied().unwrap_or(NO_POSITION),
+        };
+        if let Some(&(k, at, wanted)) = self.positions.get(guess as usize)
+            && k == key
+        {
+            *prev = guess;
+            return (at, wanted);
+        }
+        let env = self.env;
+        let index = match self.at.get(&key) {
+            Some(&i) => i,
+            None => {
+                let (at, wanted) = subscribe(path, env);
+                let i = u32::try_from(self.positions.len()).unwrap_or(NO_POSITION);
+                self.positions.push((key, at, wanted));
+                self.next.push(NO_POSITION);
+                self.at.insert(key, i);
+                i
+            }
+        };
+        match *prev {
+            NO_POSITION => self.start = index,
+            p => {
+                if let Some(n) = self.next.get_mut(p as usize) {
+                    *n = index;
+                }
+            }
+        }
+        *prev = index;
+        match self.positions.get(index as usize) {
+            Some(&(_, at, wanted)) => (at, wanted),
+            // More than u32::MAX positions in a file: no prediction, facts anew.
+            None => subscribe(path, env),
         }
     }
 
@@ -211,12 +268,17 @@ fn bit(i: usize) -> u32 {
         .unwrap_or(0)
 }
 
-/// One sample in the shared walk: whether it is v2, and its scope.
+/// One sample in the shared walk: whether it is v2, its scope, where its walk is.
 #[derive(Debug)]
 pub struct RuleSample {
     v2: bool,
     scope: String,
+    /// The position of the sample's previous leaf (see [`SampleRuleRun::position`]).
+    prev: u32,
 }
+
+/// No position (see [`SampleRuleRun::next`]).
+const NO_POSITION: u32 = u32::MAX;
 
 impl SampleSink for SampleRuleRun<'_> {
     fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {

@@ -42,12 +42,12 @@ pub fn is_date_time(v: &[u8], max_digits: usize) -> bool {
             return false;
         }
     }
+    // `whole` is ASCII digits (checked above): no UTF-8 check or parse per part.
     let num = |a: usize, b: usize| -> u32 {
-        whole
-            .get(a..b)
-            .and_then(|s| std::str::from_utf8(s).ok())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
+        whole.get(a..b).map_or(0, |s| {
+            s.iter()
+                .fold(0u32, |n, &d| n * 10 + u32::from(d.wrapping_sub(b'0')))
+        })
     };
     let in_range =
         |a: usize, lo: u32, hi: u32| whole.len() < a + 2 || (lo..=hi).contains(&num(a, a + 2));
