@@ -180,11 +180,16 @@ impl<V> StrMap<V> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StrCounter {
     map: StrMap<u64>,
-    /// The last short key and how many times it came since it was last written.
-    last: Option<(u128, u64)>,
+    /// The first [`StrCounter::FEW`] short keys met, with their counts (a key is either
+    /// here or in `map`), and the index of the last one counted.
+    few: Vec<(u128, u64)>,
+    last: usize,
 }
 
 impl StrCounter {
+    /// Short keys counted without hashing: a coded field holds a handful of codes.
+    const FEW: usize = 8;
+
     /// Counts the string whose UTF-8 bytes are `b` once (other bytes are keyed by their
     /// lossy decoding, as [`StrMap::entry_utf8_or_insert_with`]).
     #[inline]
@@ -193,19 +198,28 @@ impl StrCounter {
             *self.map.entry_utf8_or_insert_with(b, || 0) += 1;
             return;
         };
-        match &mut self.last {
-            Some((last, n)) if *last == k => *n += 1,
-            last => {
-                if let Some((pk, pn)) = last.replace((k, 1)) {
-                    *self.map.short.entry(pk).or_insert(0) += pn;
-                }
+        if let Some(e) = self.few.get_mut(self.last)
+            && e.0 == k
+        {
+            e.1 += 1;
+            return;
+        }
+        if let Some(i) = self.few.iter().position(|e| e.0 == k) {
+            self.last = i;
+            if let Some(e) = self.few.get_mut(i) {
+                e.1 += 1;
             }
+        } else if self.few.len() < Self::FEW {
+            self.last = self.few.len();
+            self.few.push((k, 1));
+        } else {
+            *self.map.short.entry(k).or_insert(0) += 1;
         }
     }
 
     /// Every string with its count (in no particular order).
     pub(crate) fn into_entries(mut self) -> impl Iterator<Item = (String, u64)> {
-        if let Some((k, n)) = self.last.take() {
+        for (k, n) in self.few.drain(..) {
             *self.map.short.entry(k).or_insert(0) += n;
         }
         self.map.into_entries()
@@ -262,7 +276,7 @@ mod tests {
 
     #[test]
     fn a_counter_counts_what_a_map_counts() {
-        let words: Vec<&[u8]> = vec![
+        let mut words: Vec<&[u8]> = vec![
             b"F",
             b"F",
             b"M",
@@ -275,6 +289,11 @@ mod tests {
             b"F",
             b"a much longer code than fifteen bytes",
         ];
+        // More distinct short keys than are counted without hashing, met again after.
+        let many: Vec<String> = (0..20).map(|i| format!("C{i}")).collect();
+        words.extend(many.iter().map(|s| s.as_bytes()));
+        words.extend(many.iter().rev().map(|s| s.as_bytes()));
+        words.extend([&b"F"[..], b"C19", b"C0"]);
         let mut counter = StrCounter::default();
         let mut map: StrMap<u64> = StrMap::default();
         for w in &words {
@@ -286,7 +305,7 @@ mod tests {
         a.sort();
         b.sort();
         assert_eq!(a, b);
-        assert!(a.contains(&("F".to_owned(), 4)) && a.contains(&("M".to_owned(), 3)));
+        assert!(a.contains(&("F".to_owned(), 5)) && a.contains(&("M".to_owned(), 3)));
         // Nothing counted, nothing listed; one key only, still written at the end.
         assert_eq!(StrCounter::default().into_entries().count(), 0);
         let mut one = StrCounter::default();
