@@ -379,7 +379,7 @@ impl GroupBuild {
         // value only if it looks like a code.
         let mut in_table = matches!(
             item.path,
-            ira_parse::model::ElementPath::V2(p) if p.segment == *b"MSH"
+            ira_parse::model::ElementPath::V2(p) if matches!(p.segment, [b'M', b'S', b'H'])
         );
         match leaf.check {
             Check::None => {}
@@ -666,10 +666,13 @@ impl FileProfiler {
         };
         match item.path {
             ElementPath::V2(p) => {
-                if p.segment == *b"OBX" && p.field == 2 && p.repetition == 1 && p.component <= 1 {
+                // Segment ids matched byte by byte: `==` on `[u8; 3]` is a call to
+                // `memcmp` here, per leaf.
+                let obx = matches!(p.segment, [b'O', b'B', b'X']);
+                if obx && p.field == 2 && p.repetition == 1 && p.component <= 1 {
                     s.obx = (p.occurrence, types::obx_value_type(&item.value.text()));
                 }
-                let ot = if p.segment == *b"OBX" && p.field == 5 && s.obx.0 == p.occurrence {
+                let ot = if obx && p.field == 5 && s.obx.0 == p.occurrence {
                     s.obx.1
                 } else {
                     None

@@ -63,7 +63,9 @@ impl SampleRule for Rule {
 
     fn v2_leaf(&self, leaf: &V2Leaf<'_, '_>, _cx: &SampleCx<'_>, found: &mut SampleFindings<'_>) {
         let p = &leaf.path;
-        if leaf.item.hint == TypeHint::Null || (p.segment == *b"OBX" && p.field == 5) {
+        if leaf.item.hint == TypeHint::Null
+            || (matches!(p.segment, [b'O', b'B', b'X']) && p.field == 5)
+        {
             return;
         }
         if leaf.position.is_none_or(|pos| pos.v2_type != "NM") {
