@@ -818,6 +818,8 @@ impl<'a> Message<'a> {
             }
             base += 8;
         }
+        // The leaf the segment's end closes. Written out again on purpose: a helper
+        // shared with the loop above measured 4-6% slower (parse_vs_memchr).
         if n > leaf {
             path.subcomponent = if sub_split { sub } else { 0 };
             let split = comp_split || path.subcomponent > 0;
