@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use ira_parse::document::{ReadOptions, SampleSink, read_samples};
+use ira_parse::fhir::{ByPath, PathFacts};
 use ira_parse::input::{SourceFile, detect};
 use ira_parse::model::{ElementPath, Item, Sample, SampleInfo, Standard, TypeHint, V2Path};
 use ira_parse::{FileId, Issue};
@@ -183,6 +184,8 @@ struct GroupBuild {
     start: u32,
     /// FHIR: path without indexes → (slot, leaf).
     fhir: FastMap<Box<str>, (usize, usize)>,
+    /// The same by the walk's path ids (see [`PathFacts`]).
+    fhir_ids: ByPath<(usize, usize)>,
 }
 
 impl GroupBuild {
@@ -556,6 +559,7 @@ impl FileProfiler {
             next: Vec::new(),
             start: NONE,
             fhir: FastMap::default(),
+            fhir_ids: ByPath::default(),
         });
         self.groups.len() - 1
     }
@@ -631,6 +635,18 @@ impl FileProfiler {
     /// One item of the sample begun by [`FileProfiler::begin_sample`].
     #[inline]
     pub fn item(&mut self, s: &mut ProfSample, item: &Item<'_>) {
+        self.item_with(s, item, None);
+    }
+
+    /// [`FileProfiler::item`] with the facts of a FHIR item's path, when the walk knows
+    /// them ([`Sample::walk_fhir`]).
+    #[inline]
+    pub fn item_with(
+        &mut self,
+        s: &mut ProfSample,
+        item: &Item<'_>,
+        facts: Option<&PathFacts<'_>>,
+    ) {
         let Self {
             groups,
             touched,
@@ -654,8 +670,25 @@ impl FileProfiler {
                 group.record(slot, leaf, item, u64::from(p.repetition), s.stamp, touched);
             }
             ElementPath::Fhir(p) => {
-                let rep = strip_indexes(p, buf);
-                let (slot, leaf) = group.fhir_entry(buf);
+                let (rep, (slot, leaf)) = match facts {
+                    // The same key as `strip_indexes` gives (the facts exist only for
+                    // paths whose every bracket is an index).
+                    Some(f) => {
+                        let entry = match group.fhir_ids.get(f.id) {
+                            Some(e) => e,
+                            None => {
+                                let e = group.fhir_entry(f.stripped);
+                                group.fhir_ids.insert(f.id, e);
+                                e
+                            }
+                        };
+                        (f.rep, entry)
+                    }
+                    None => {
+                        let rep = strip_indexes(p, buf);
+                        (rep, group.fhir_entry(buf))
+                    }
+                };
                 group.record(slot, leaf, item, rep, s.stamp, touched);
             }
         }
@@ -672,7 +705,7 @@ impl FileProfiler {
 impl SampleSink for FileProfiler {
     fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
         let mut s = self.begin_sample(sample);
-        sample.walk(&mut |item| self.item(&mut s, item));
+        sample.walk_fhir(&mut |item, facts| self.item_with(&mut s, item, facts));
         self.end_sample(s);
     }
 

@@ -11,8 +11,12 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
 use super::lite::{Leaf, unescape};
+use super::path::{PathFacts, PathTable, strip_plain};
 use super::{Resource, walk};
 use crate::model::{ElementPath, Item, Sample, SampleInfo, TypeHint, Value};
+
+/// [`Kept::id`] of an item whose path has no facts (see [`strip_plain`]).
+const NO_ID: u32 = u32::MAX;
 
 /// Buffers for the items of one resource at a time, reused from resource to resource
 /// (see [`WalkCache::sample`]).
@@ -27,6 +31,9 @@ pub struct WalkCache {
     /// line feeds before it.
     multiline: bool,
     counted: (usize, u32),
+    /// The paths without indexes, kept for every resource of the cache.
+    table: PathTable,
+    scratch: String,
 }
 
 /// One item: its path ends at `end` in [`WalkCache::paths`] (it starts where the one
@@ -38,6 +45,10 @@ struct Kept {
     value: KeptValue,
     at: usize,
     lines: u32,
+    /// The path's id in [`WalkCache::table`] ([`NO_ID`]: none), and its innermost
+    /// repetition.
+    id: u32,
+    rep: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -112,17 +123,28 @@ impl WalkCache {
             let n = u32::try_from(n).unwrap_or(u32::MAX);
             self.counted = (at, self.counted.1.saturating_add(n));
         }
+        let (id, rep) = match strip_plain(path, &mut self.scratch) {
+            Some(rep) => (self.table.intern(&self.scratch).unwrap_or(NO_ID), rep),
+            None => (NO_ID, 1),
+        };
         self.paths.push_str(path);
         self.items.push(Kept {
             end: self.paths.len(),
             value,
             at,
             lines: self.counted.1,
+            id,
+            rep,
         });
     }
 
-    /// Calls `visit` with every kept item of `resource` (whose text was kept).
-    fn replay(&self, resource: &Resource, visit: &mut dyn FnMut(&Item<'_>)) {
+    /// Calls `visit` with every kept item of `resource` (whose text was kept) and the
+    /// facts of its path.
+    fn replay(
+        &self,
+        resource: &Resource,
+        visit: &mut dyn FnMut(&Item<'_>, Option<&PathFacts<'_>>),
+    ) {
         let text = &*resource.text;
         let mut start = 0;
         for k in &self.items {
@@ -151,12 +173,21 @@ impl WalkCache {
                 location.offset += k.at as u64;
                 location.line = location.line.saturating_add(k.lines);
             }
-            visit(&Item {
+            let facts = (k.id != NO_ID).then(|| {
+                let (stripped, id) = self.table.get(k.id);
+                PathFacts {
+                    stripped,
+                    rep: k.rep,
+                    id,
+                }
+            });
+            let item = Item {
                 path: ElementPath::Fhir(path),
                 value,
                 hint,
                 location,
-            });
+            };
+            visit(&item, facts.as_ref());
         }
     }
 }
@@ -179,9 +210,13 @@ impl Sample for CachedResource<'_, '_> {
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&Item<'_>)) {
+        self.walk_fhir(&mut |item, _| visit(item));
+    }
+
+    fn walk_fhir(&self, visit: &mut dyn FnMut(&Item<'_>, Option<&PathFacts<'_>>)) {
         // A walk from inside a walk (the cache is busy) walks the text.
         let Ok(mut cache) = self.cache.try_borrow_mut() else {
-            self.resource.walk(visit);
+            self.resource.walk(&mut |item| visit(item, None));
             return;
         };
         let cache: &mut WalkCache = &mut cache;
