@@ -791,7 +791,8 @@ impl<'a> OnePass<'a, '_> {
             self.p.i += 1;
             return Ok(());
         }
-        let table = super::table::r4();
+        // The children of the base, looked up at the first member.
+        let mut children = None;
         loop {
             self.p.ws();
             if self.p.peek() != Some(b'"') {
@@ -822,8 +823,15 @@ impl<'a> OnePass<'a, '_> {
                 let expect = match members.base {
                     None => Expect::Any,
                     Some(base) => {
-                        let (child, shape, cbase) =
-                            table.child_with_shape(base, name).ok_or(Leave)?;
+                        let of = match children {
+                            Some(c) => c,
+                            None => {
+                                let c = super::table::r4().children_of(base).ok_or(Leave)?;
+                                children = Some(c);
+                                c
+                            }
+                        };
+                        let (child, shape, cbase) = of.get(name).ok_or(Leave)?;
                         let repeats = child.def.repeats();
                         if twin {
                             if shape == super::table::JsonShape::Object {
