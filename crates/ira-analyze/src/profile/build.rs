@@ -734,6 +734,22 @@ pub fn profile_bytes(path: &str, bytes: &[u8]) -> Profile {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Where the walk gives a path's facts, they are what `strip_indexes` (and the
+        /// rules' own stripping) make of the path.
+        #[test]
+        fn path_facts_agree_with_strip_indexes(parts in proptest::collection::vec(proptest::sample::select(vec!["a", ".b", "[0]", "[12]", "[", "]", "[x]", "_", "7"]), 0..10)) {
+            let path = parts.concat();
+            let mut facts = String::new();
+            if let Some(rep) = ira_parse::fhir::strip_plain(&path, &mut facts) {
+                let mut buf = String::new();
+                proptest::prop_assert_eq!(strip_indexes(&path, &mut buf), rep);
+                proptest::prop_assert_eq!(&buf, &facts);
+                proptest::prop_assert_eq!(crate::target::strip_indexes(&path), facts);
+            }
+        }
+    }
+
     #[test]
     fn strips_indexes_and_returns_the_innermost_repetition() {
         let mut b = String::new();

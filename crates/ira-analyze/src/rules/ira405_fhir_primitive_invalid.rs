@@ -213,6 +213,20 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Where the walk gives a path's facts, the path without indexes is what
+        /// `strip_into` writes.
+        #[test]
+        fn path_facts_agree_with_strip_into(parts in proptest::collection::vec(proptest::sample::select(vec!["a", ".b", "[0]", "[12]", "[", "]", "[x]", "_", "7"]), 0..10)) {
+            let path = parts.concat();
+            let (mut facts, mut buf) = (String::new(), String::new());
+            if ira_parse::fhir::strip_plain(&path, &mut facts).is_some() {
+                strip_into(&path, &mut buf);
+                proptest::prop_assert_eq!(buf, facts);
+            }
+        }
+    }
+
     #[test]
     fn primitive_types_from_the_r4_table() {
         assert_eq!(primitive_type("Patient.birthDate"), Some("date"));

@@ -35,20 +35,31 @@ pub struct PathId {
 /// those they keep handling themselves.
 pub fn strip_plain(path: &str, out: &mut String) -> Option<u64> {
     out.clear();
+    let b = path.as_bytes();
     let mut rep = 1;
-    let mut rest = path;
-    while let Some(open) = memchr::memchr(b'[', rest.as_bytes()) {
-        out.push_str(rest.get(..open)?);
-        let after = rest.get(open + 1..)?;
-        let close = memchr::memchr(b']', after.as_bytes())?;
-        let digits = after.get(..close)?;
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    // Start of the text not yet copied; one pass, paths are short.
+    let mut from = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'[' {
+            i += 1;
+            continue;
+        }
+        out.push_str(path.get(from..i)?);
+        let mut n: u64 = 0;
+        let mut j = i + 1;
+        while let Some(&d) = b.get(j).filter(|d| d.is_ascii_digit()) {
+            n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+            j += 1;
+        }
+        if j == i + 1 || b.get(j) != Some(&b']') {
             return None;
         }
-        rep = digits.parse::<u64>().ok()?.checked_add(1)?;
-        rest = after.get(close + 1..)?;
+        rep = n.checked_add(1)?;
+        i = j + 1;
+        from = i;
     }
-    out.push_str(rest);
+    out.push_str(path.get(from..)?);
     Some(rep)
 }
 
