@@ -75,8 +75,8 @@ impl SampleSink for LegacySink<'_> {
                 profiler.item(&mut p, &item);
                 rules.item(&mut r, &item);
             }),
-            None => sample.walk(&mut |item| {
-                profiler.item(&mut p, item);
+            None => sample.walk_fhir(&mut |item, facts| {
+                profiler.item_with(&mut p, item, facts);
                 rules.item(&mut r, item);
             }),
         }

@@ -156,6 +156,14 @@ pub trait Sample {
     /// Calls `visit` for every non-empty leaf, in document order.
     fn walk(&self, visit: &mut dyn FnMut(&Item<'_>));
 
+    /// [`Sample::walk`], with the facts of each FHIR item's path when the sample knows
+    /// them (a resource handed on by the reader's walk cache): its form without indexes,
+    /// its innermost repetition and an id, so that a consumer need not strip and look
+    /// up the path per item. `None` for an item: work them out from the path.
+    fn walk_fhir(&self, visit: &mut dyn FnMut(&Item<'_>, Option<&crate::fhir::PathFacts<'_>>)) {
+        self.walk(&mut |item| visit(item, None));
+    }
+
     /// The HL7 v2 message behind this sample, for analysis that needs the message's
     /// own structure (segment order, MSH fields, raw bytes).
     fn as_v2(&self) -> Option<&crate::hl7::Message<'_>> {

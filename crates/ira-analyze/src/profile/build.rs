@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use ira_parse::document::{ReadOptions, SampleSink, read_samples};
+use ira_parse::fhir::{ByPath, PathFacts};
 use ira_parse::input::{SourceFile, detect};
 use ira_parse::model::{ElementPath, Item, Sample, SampleInfo, Standard, TypeHint, V2Path};
 use ira_parse::{FileId, Issue};
@@ -187,6 +188,8 @@ struct GroupBuild {
     start: u32,
     /// FHIR: path without indexes → (slot, leaf).
     fhir: FastMap<Box<str>, (usize, usize)>,
+    /// The same by the walk's path ids (see [`PathFacts`]).
+    fhir_ids: ByPath<(usize, usize)>,
 }
 
 impl Slot {
@@ -580,6 +583,7 @@ impl FileProfiler {
             next: Vec::new(),
             start: NONE,
             fhir: FastMap::default(),
+            fhir_ids: ByPath::default(),
         });
         self.groups.len() - 1
     }
@@ -655,6 +659,18 @@ impl FileProfiler {
     /// One item of the sample begun by [`FileProfiler::begin_sample`].
     #[inline]
     pub fn item(&mut self, s: &mut ProfSample, item: &Item<'_>) {
+        self.item_with(s, item, None);
+    }
+
+    /// [`FileProfiler::item`] with the facts of a FHIR item's path, when the walk knows
+    /// them ([`Sample::walk_fhir`]).
+    #[inline]
+    pub fn item_with(
+        &mut self,
+        s: &mut ProfSample,
+        item: &Item<'_>,
+        facts: Option<&PathFacts<'_>>,
+    ) {
         let Self {
             groups,
             touched,
@@ -681,8 +697,25 @@ impl FileProfiler {
                 group.record(slot, leaf, item, u64::from(p.repetition), s.stamp, touched);
             }
             ElementPath::Fhir(p) => {
-                let rep = strip_indexes(p, buf);
-                let (slot, leaf) = group.fhir_entry(buf);
+                let (rep, (slot, leaf)) = match facts {
+                    // The same key as `strip_indexes` gives (the facts exist only for
+                    // paths whose every bracket is an index).
+                    Some(f) => {
+                        let entry = match group.fhir_ids.get(f.id) {
+                            Some(e) => e,
+                            None => {
+                                let e = group.fhir_entry(f.stripped);
+                                group.fhir_ids.insert(f.id, e);
+                                e
+                            }
+                        };
+                        (f.rep, entry)
+                    }
+                    None => {
+                        let rep = strip_indexes(p, buf);
+                        (rep, group.fhir_entry(buf))
+                    }
+                };
                 group.record(slot, leaf, item, rep, s.stamp, touched);
             }
         }
@@ -699,7 +732,7 @@ impl FileProfiler {
 impl SampleSink for FileProfiler {
     fn sample(&mut self, sample: &dyn Sample, _issues: &[Issue]) {
         let mut s = self.begin_sample(sample);
-        sample.walk(&mut |item| self.item(&mut s, item));
+        sample.walk_fhir(&mut |item, facts| self.item_with(&mut s, item, facts));
         self.end_sample(s);
     }
 
@@ -727,6 +760,22 @@ pub fn profile_bytes(path: &str, bytes: &[u8]) -> Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Where the walk gives a path's facts, they are what `strip_indexes` (and the
+        /// rules' own stripping) make of the path.
+        #[test]
+        fn path_facts_agree_with_strip_indexes(parts in proptest::collection::vec(proptest::sample::select(vec!["a", ".b", "[0]", "[12]", "[", "]", "[x]", "_", "7"]), 0..10)) {
+            let path = parts.concat();
+            let mut facts = String::new();
+            if let Some(rep) = ira_parse::fhir::strip_plain(&path, &mut facts) {
+                let mut buf = String::new();
+                proptest::prop_assert_eq!(strip_indexes(&path, &mut buf), rep);
+                proptest::prop_assert_eq!(&buf, &facts);
+                proptest::prop_assert_eq!(crate::target::strip_indexes(&path), facts);
+            }
+        }
+    }
 
     #[test]
     fn strips_indexes_and_returns_the_innermost_repetition() {

@@ -2,7 +2,7 @@
 //! primitive type.
 
 use ira_parse::Location;
-use ira_parse::fhir::table;
+use ira_parse::fhir::{ByPath, PathFacts, table};
 use ira_parse::model::{ElementPath, Sample, Value};
 
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleRule, Tally, TallyKey};
@@ -58,8 +58,8 @@ impl SampleRule for Rule {
         }
         let mut found: Vec<(String, &'static str, PrimitiveProblem, Location)> = Vec::new();
         TYPES.with_borrow_mut(|cache| {
-            let mut stripped = String::with_capacity(128);
-            sample.walk(&mut |item| {
+            let mut buf = String::with_capacity(128);
+            sample.walk_fhir(&mut |item, facts| {
                 let ElementPath::Fhir(p) = item.path else {
                     return;
                 };
@@ -67,8 +67,15 @@ impl SampleRule for Rule {
                     Value::Text(s) | Value::Number(s) => s.as_ref(),
                     _ => return,
                 };
-                strip_into(p, &mut stripped);
-                let Some(ty) = cache.type_of(&stripped) else {
+                // The walk's facts name the same path `strip_into` would write.
+                let (stripped, ty) = match facts {
+                    Some(f) => (f.stripped, cache.type_by_id(f)),
+                    None => {
+                        strip_into(p, &mut buf);
+                        (buf.as_str(), cache.type_of(&buf))
+                    }
+                };
+                let Some(ty) = ty else {
                     return;
                 };
                 let Some(problem) = check_primitive(ty, text) else {
@@ -76,9 +83,9 @@ impl SampleRule for Rule {
                 };
                 if !found
                     .iter()
-                    .any(|(s, _, pr, _)| *s == stripped && *pr == problem)
+                    .any(|(s, _, pr, _)| s == stripped && *pr == problem)
                 {
-                    found.push((stripped.clone(), ty, problem, item.location));
+                    found.push((stripped.to_owned(), ty, problem, item.location));
                 }
             });
         });
@@ -106,9 +113,22 @@ const CACHE_CAP: usize = 1 << 16;
 /// between threads, and resolving a path through the R4 table for every leaf of every
 /// sample would cost more than the check itself.
 #[derive(Default)]
-struct TypeCache(crate::fasthash::FastMap<String, Option<&'static str>>);
+struct TypeCache(
+    crate::fasthash::FastMap<String, Option<&'static str>>,
+    ByPath<Option<&'static str>>,
+);
 
 impl TypeCache {
+    /// [`TypeCache::type_of`] the walk's stripped path, kept by its id.
+    fn type_by_id(&mut self, facts: &PathFacts<'_>) -> Option<&'static str> {
+        if let Some(t) = self.1.get(facts.id) {
+            return t;
+        }
+        let t = self.type_of(facts.stripped);
+        self.1.insert(facts.id, t);
+        t
+    }
+
     fn type_of(&mut self, path: &str) -> Option<&'static str> {
         if let Some(t) = self.0.get(path) {
             return *t;
@@ -190,6 +210,20 @@ mod tests {
         ] {
             strip_into(p, &mut buf);
             assert_eq!(buf, strip_indexes(p), "{p}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Where the walk gives a path's facts, the path without indexes is what
+        /// `strip_into` writes.
+        #[test]
+        fn path_facts_agree_with_strip_into(parts in proptest::collection::vec(proptest::sample::select(vec!["a", ".b", "[0]", "[12]", "[", "]", "[x]", "_", "7"]), 0..10)) {
+            let path = parts.concat();
+            let (mut facts, mut buf) = (String::new(), String::new());
+            if ira_parse::fhir::strip_plain(&path, &mut facts).is_some() {
+                strip_into(&path, &mut buf);
+                proptest::prop_assert_eq!(buf, facts);
+            }
         }
     }
 

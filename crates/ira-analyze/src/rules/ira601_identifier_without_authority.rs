@@ -89,10 +89,18 @@ impl SampleRule for Rule {
             // identifier[i] prefixes that have a value, and those that have a system.
             let mut valued: Vec<(String, String, ira_parse::Location)> = Vec::new();
             let mut with_system: Vec<String> = Vec::new();
-            sample.walk(&mut |item| {
+            sample.walk_fhir(&mut |item, facts| {
                 let ElementPath::Fhir(p) = item.path else {
                     return;
                 };
+                // A path that ends `.identifier[i].value` (or `.system`) ends
+                // `.identifier.value` without its indexes: most items stop here.
+                if let Some(f) = facts
+                    && !f.stripped.ends_with(".identifier.value")
+                    && !f.stripped.ends_with(".identifier.system")
+                {
+                    return;
+                }
                 let Some(i) = rfind_identifier(p) else {
                     return;
                 };

@@ -1,52 +1,206 @@
 //! A resource walked once, its items kept: analysis walks each resource several times
 //! (the profiler and each rule that looks at FHIR), and replaying kept items costs far
 //! less than walking the JSON text again.
+//!
+//! Items are kept as byte ranges into the resource's text (not borrowed values), so the
+//! buffers carry no lifetime: the NDJSON reader fills them while it reads a line, before
+//! the resource exists (see [`super::NdjsonReader::next_walked`]), and one set of buffers
+//! serves every resource of a file.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
+use super::lite::{Leaf, unescape};
+use super::path::{PathFacts, PathTable, strip_plain};
 use super::{Resource, walk};
-use crate::location::Location;
 use crate::model::{ElementPath, Item, Sample, SampleInfo, TypeHint, Value};
+
+/// [`Kept::id`] of an item whose path has no facts (see [`strip_plain`]).
+const NO_ID: u32 = u32::MAX;
 
 /// Buffers for the items of one resource at a time, reused from resource to resource
 /// (see [`WalkCache::sample`]).
 #[derive(Debug, Default)]
-pub struct WalkCache<'r> {
+pub struct WalkCache {
     /// The paths of the items, one after the other.
     paths: String,
-    items: Vec<Kept<'r>>,
+    /// Strings whose escapes were decoded, one after the other.
+    decoded: String,
+    items: Vec<Kept>,
+    /// While filling: whether the text has line feeds, and the last counted position and
+    /// line feeds before it.
+    multiline: bool,
+    counted: (usize, u32),
+    /// The paths without indexes, kept for every resource of the cache.
+    table: PathTable,
+    scratch: String,
 }
 
 /// One item: its path ends at `end` in [`WalkCache::paths`] (it starts where the one
-/// before ends); its value borrows from the resource text, or owns an unescaped string.
-#[derive(Debug)]
-struct Kept<'r> {
+/// before ends); `at`: the byte offset of its value in the text; `lines`: line feeds
+/// before `at` in the text.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
     end: usize,
-    value: Value<'r>,
-    hint: TypeHint,
-    location: Location,
+    value: KeptValue,
+    at: usize,
+    lines: u32,
+    /// The path's id in [`WalkCache::table`] ([`NO_ID`]: none), and its innermost
+    /// repetition.
+    id: u32,
+    rep: u64,
 }
 
-impl<'r> WalkCache<'r> {
+#[derive(Debug, Clone, Copy)]
+enum KeptValue {
+    /// A string without escapes: a range of the text.
+    Text(usize, usize),
+    /// A string with escapes, decoded: a range of [`WalkCache::decoded`].
+    Decoded(usize, usize),
+    /// A number as written: a range of the text.
+    Number(usize, usize),
+    Bool(bool),
+    Null,
+}
+
+impl WalkCache {
     /// `resource` as a [`Sample`] whose first walk walks its text and keeps the items,
     /// and whose further walks replay them (the same items in the same order).
-    pub fn sample<'c>(&'c mut self, resource: &'r Resource) -> CachedResource<'c, 'r> {
-        self.paths.clear();
-        self.items.clear();
+    pub fn sample<'c, 'r>(&'c mut self, resource: &'r Resource) -> CachedResource<'c, 'r> {
+        self.begin(&resource.text);
         CachedResource {
             resource,
             cache: RefCell::new(self),
             kept: Cell::new(false),
         }
     }
+
+    /// [`WalkCache::sample`] for a resource whose items the reader kept already, filling
+    /// this cache from the resource's own text.
+    pub(crate) fn sample_walked<'c, 'r>(
+        &'c mut self,
+        resource: &'r Resource,
+    ) -> CachedResource<'c, 'r> {
+        CachedResource {
+            resource,
+            cache: RefCell::new(self),
+            kept: Cell::new(true),
+        }
+    }
+
+    /// Empties the cache before the leaves of `text` are kept.
+    pub(crate) fn begin(&mut self, text: &str) {
+        self.paths.clear();
+        self.decoded.clear();
+        self.items.clear();
+        self.multiline = memchr::memchr(b'\n', text.as_bytes()).is_some();
+        self.counted = (0, 0);
+    }
+
+    /// Keeps one leaf of `text` (the text given to [`WalkCache::begin`]), met at byte
+    /// `at` (leaves come in text order).
+    pub(crate) fn keep(&mut self, text: &str, path: &str, leaf: Leaf<'_>, at: usize) {
+        let value = match leaf {
+            Leaf::String(raw) => match unescape(raw) {
+                Cow::Owned(s) => {
+                    let start = self.decoded.len();
+                    self.decoded.push_str(&s);
+                    KeptValue::Decoded(start, self.decoded.len())
+                }
+                // The raw content starts after the quote at `at`.
+                Cow::Borrowed(_) => KeptValue::Text(at + 1, at + 1 + raw.len()),
+            },
+            Leaf::Number(n) => KeptValue::Number(at, at + n.len()),
+            Leaf::Bool(b) => KeptValue::Bool(b),
+            Leaf::Null => KeptValue::Null,
+        };
+        // Lines are counted forward from the last item; a text on one line (every
+        // NDJSON resource) has none to count.
+        if self.multiline
+            && let Some(between) = text.as_bytes().get(self.counted.0..at)
+        {
+            let n = memchr::memchr_iter(b'\n', between).count();
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            self.counted = (at, self.counted.1.saturating_add(n));
+        }
+        let (id, rep) = match strip_plain(path, &mut self.scratch) {
+            Some(rep) => (self.table.intern(&self.scratch).unwrap_or(NO_ID), rep),
+            None => (NO_ID, 1),
+        };
+        self.paths.push_str(path);
+        self.items.push(Kept {
+            end: self.paths.len(),
+            value,
+            at,
+            lines: self.counted.1,
+            id,
+            rep,
+        });
+    }
+
+    /// Calls `visit` with every kept item of `resource` (whose text was kept) and the
+    /// facts of its path.
+    fn replay(
+        &self,
+        resource: &Resource,
+        visit: &mut dyn FnMut(&Item<'_>, Option<&PathFacts<'_>>),
+    ) {
+        let text = &*resource.text;
+        let mut start = 0;
+        for k in &self.items {
+            let path = self.paths.get(start..k.end).unwrap_or_default();
+            start = k.end;
+            let (value, hint) = match k.value {
+                KeptValue::Text(a, b) => (
+                    Value::Text(Cow::Borrowed(range(text, a, b))),
+                    TypeHint::Text,
+                ),
+                KeptValue::Decoded(a, b) => (
+                    Value::Text(Cow::Borrowed(range(&self.decoded, a, b))),
+                    TypeHint::Text,
+                ),
+                KeptValue::Number(a, b) => (
+                    Value::Number(Cow::Borrowed(range(text, a, b))),
+                    TypeHint::Number,
+                ),
+                KeptValue::Bool(b) => (Value::Bool(b), TypeHint::Boolean),
+                KeptValue::Null => (Value::Null, TypeHint::Null),
+            };
+            // Located at the value when the text stands as it is in the file; else at
+            // the resource.
+            let mut location = resource.location;
+            if resource.verbatim {
+                location.offset += k.at as u64;
+                location.line = location.line.saturating_add(k.lines);
+            }
+            let facts = (k.id != NO_ID).then(|| {
+                let (stripped, id) = self.table.get(k.id);
+                PathFacts {
+                    stripped,
+                    rep: k.rep,
+                    id,
+                }
+            });
+            let item = Item {
+                path: ElementPath::Fhir(path),
+                value,
+                hint,
+                location,
+            };
+            visit(&item, facts.as_ref());
+        }
+    }
+}
+
+fn range(s: &str, a: usize, b: usize) -> &str {
+    s.get(a..b).unwrap_or_default()
 }
 
 /// A resource whose items are kept after its first walk (see [`WalkCache`]).
 #[derive(Debug)]
 pub struct CachedResource<'c, 'r> {
     resource: &'r Resource,
-    cache: RefCell<&'c mut WalkCache<'r>>,
+    cache: RefCell<&'c mut WalkCache>,
     kept: Cell<bool>,
 }
 
@@ -56,72 +210,29 @@ impl Sample for CachedResource<'_, '_> {
     }
 
     fn walk(&self, visit: &mut dyn FnMut(&Item<'_>)) {
+        self.walk_fhir(&mut |item, _| visit(item));
+    }
+
+    fn walk_fhir(&self, visit: &mut dyn FnMut(&Item<'_>, Option<&PathFacts<'_>>)) {
         // A walk from inside a walk (the cache is busy) walks the text.
         let Ok(mut cache) = self.cache.try_borrow_mut() else {
-            self.resource.walk(visit);
+            self.resource.walk(&mut |item| visit(item, None));
             return;
         };
-        let cache: &mut WalkCache<'_> = &mut cache;
+        let cache: &mut WalkCache = &mut cache;
         if !self.kept.get() {
             let r = self.resource;
-            walk::walk_values(
-                &r.resource_type,
-                &r.text,
-                r.location,
-                r.verbatim,
-                &mut |path, value, hint, location| {
-                    visit(&Item {
-                        path: ElementPath::Fhir(path),
-                        value: reborrow(&value),
-                        hint,
-                        location,
-                    });
-                    cache.paths.push_str(path);
-                    cache.items.push(Kept {
-                        end: cache.paths.len(),
-                        value,
-                        hint,
-                        location,
-                    });
-                },
-            );
-            self.kept.set(true);
-            return;
-        }
-        let mut start = 0;
-        for k in &cache.items {
-            let path = cache.paths.get(start..k.end).unwrap_or_default();
-            start = k.end;
-            visit(&Item {
-                path: ElementPath::Fhir(path),
-                value: reborrow(&k.value),
-                hint: k.hint,
-                location: k.location,
+            cache.begin(&r.text);
+            walk::walk_leaves(&r.resource_type, &r.text, &mut |path, leaf, at| {
+                cache.keep(&r.text, path, leaf, at);
             });
+            self.kept.set(true);
         }
+        cache.replay(self.resource, visit);
     }
 
     fn as_fhir(&self) -> Option<&Resource> {
         Some(self.resource)
-    }
-}
-
-/// The value borrowed (no copy of an owned string).
-fn reborrow<'a>(v: &'a Value<'_>) -> Value<'a> {
-    match v {
-        Value::V2 {
-            raw,
-            encoding,
-            plain,
-        } => Value::V2 {
-            raw,
-            encoding,
-            plain: *plain,
-        },
-        Value::Text(s) => Value::Text(Cow::Borrowed(s.as_ref())),
-        Value::Number(s) => Value::Number(Cow::Borrowed(s.as_ref())),
-        Value::Bool(b) => Value::Bool(*b),
-        Value::Null => Value::Null,
     }
 }
 
@@ -134,11 +245,13 @@ mod tests {
     #[test]
     fn replays_the_same_items() {
         // A resource over several lines (items located line by line), and NDJSON lines.
-        let json = "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{\"family\":\"TEST\\u00e9\",\"given\":[\"A\",\"B\"]}],\n\"multipleBirthInteger\":2,\"active\":true,\"_gender\":{\"id\":null}}";
+        let json = "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{\"family\":\"TEST\\u00e9\",\"given\":[\"A\",\"B\"]}],\n\"multipleBirthInteger\":2,\"active\":true,\n\n\"_gender\":{\"id\":null}}";
         let ndjson = "{\"resourceType\":\"Patient\",\"id\":\"p2\",\"active\":false}\n{\"resourceType\":\"Observation\",\"valueQuantity\":{\"value\":7.50}}";
+        let xml = "<Patient xmlns=\"http://hl7.org/fhir\"><id value=\"x\"/><active value=\"true\"/></Patient>";
         let mut resources = crate::fhir::read_json(json.as_bytes(), FileId(0)).resources;
         resources.extend(crate::fhir::read_ndjson(ndjson.as_bytes(), FileId(1)).resources);
-        assert_eq!(resources.len(), 3);
+        resources.extend(crate::fhir::read_xml(xml.as_bytes(), FileId(2)).resources);
+        assert_eq!(resources.len(), 4);
         let items = |s: &dyn Sample| {
             let mut v = Vec::new();
             s.walk(&mut |i| v.push(format!("{:?}", i)));
@@ -157,5 +270,15 @@ mod tests {
             assert_eq!(nested, direct.len() * direct.len());
             assert_eq!(cached.info(), r.info());
         }
+        // Items located on their own lines.
+        let lines: Vec<u32> = {
+            let mut v = Vec::new();
+            cache
+                .sample(&resources[0])
+                .walk(&mut |i| v.push(i.location.line));
+            v
+        };
+        assert_eq!(lines.first(), Some(&1));
+        assert_eq!(lines.last(), Some(&4));
     }
 }

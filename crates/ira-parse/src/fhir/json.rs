@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::lite::{self, Node, Spanned, SyntaxError};
 use super::table::{other_version, r4};
-use super::{FhirFile, Resource, schema};
+use super::{FhirFile, Resource, WalkCache, schema};
 use crate::issue::{Issue, IssueCode};
 use crate::limits::Limits;
 use crate::location::{FileId, Location};
@@ -116,6 +116,19 @@ impl<'a> NdjsonReader<'a> {
             lines: NdjsonLines::new(bytes),
             builder,
         }
+    }
+}
+
+impl NdjsonReader<'_> {
+    /// The next batch, as [`Iterator::next`] gives it, reading a line that holds one
+    /// resource in a single pass that keeps its items in `cache`: `true` when it did, and
+    /// then the batch is that one resource and `cache` holds its walk (hand it on with
+    /// [`WalkCache::sample_walked`]). `false`: read as usual, `cache` untouched or
+    /// emptied.
+    pub(crate) fn next_walked(&mut self, cache: &mut WalkCache) -> Option<(FhirFile, bool)> {
+        let (offset, line) = self.lines.next_line()?;
+        let walked = self.builder.ndjson_line_walked(offset, line, Some(cache));
+        Some((self.builder.take_batch(), walked))
     }
 }
 
@@ -298,6 +311,18 @@ impl<'a> Builder<'a> {
     }
 
     fn ndjson_line(&mut self, offset: usize, line: &[u8]) {
+        self.ndjson_line_walked(offset, line, None);
+    }
+
+    /// One NDJSON line; with a `cache`, a line holding one resource that reads clean
+    /// (valid JSON, nothing for the shape check to report) is read in one pass that keeps
+    /// its items there (`true`); any other line is read through the tree (`false`).
+    pub(crate) fn ndjson_line_walked(
+        &mut self,
+        offset: usize,
+        line: &[u8],
+        cache: Option<&mut WalkCache>,
+    ) -> bool {
         if line.len() > self.limits.max_line_bytes {
             self.skipped += 1;
             let detail = format!(
@@ -306,7 +331,7 @@ impl<'a> Builder<'a> {
                 self.limits.max_line_bytes
             );
             self.issue_at(IssueCode::FhirLimitLineLength, None, offset, &detail);
-            return;
+            return false;
         }
         let text = match std::str::from_utf8(line) {
             Ok(t) => t,
@@ -314,9 +339,39 @@ impl<'a> Builder<'a> {
                 self.skipped += 1;
                 let at = offset + e.valid_up_to();
                 self.issue_at(IssueCode::FhirBadNdjsonLine, None, at, "not valid UTF-8");
-                return;
+                return false;
             }
         };
+        if let Some(cache) = cache
+            && let Some(rt) = one_pass_type(text)
+        {
+            cache.begin(text);
+            let mut path = String::with_capacity(128);
+            path.push_str(rt);
+            let clean = lite::read_clean(
+                text,
+                self.limits.json_depth(),
+                rt,
+                &mut path,
+                &mut |path, leaf, at| cache.keep(text, path, leaf, at),
+            );
+            if clean {
+                // What `object` does for such a resource: no issue, its text verbatim.
+                let message = self.take_message();
+                let location = self.location(Some(message), offset);
+                self.push_text(
+                    rt.to_owned(),
+                    None,
+                    text.into(),
+                    location,
+                    false,
+                    true,
+                    Vec::new(),
+                );
+                return true;
+            }
+            cache.begin("");
+        }
         match lite::parse_limited(text, self.limits.json_depth()) {
             Ok(tree) if matches!(tree.node, Node::Object(_)) => self.object(text, &tree, offset),
             Ok(_) => {
@@ -331,6 +386,7 @@ impl<'a> Builder<'a> {
                 self.issue_at(code, None, at, &syntax_detail(&e));
             }
         }
+        false
     }
 
     /// Checks the resource type; `None` (resource skipped, issue written) if it is
@@ -581,6 +637,25 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The resource type of a line the one-pass read can take: one that opens with its
+/// `resourceType`, a string without escapes naming an R4 resource type other than a
+/// Bundle (split into its entries) and the types that may declare another FHIR version
+/// (`fhirVersion`).
+fn one_pass_type(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix("{\"resourceType\":\"")?;
+    let rt = &rest[..memchr::memchr2(b'"', b'\\', rest.as_bytes())?];
+    if rest.as_bytes().get(rt.len()) != Some(&b'"')
+        || !r4().is_resource_type(rt)
+        || matches!(
+            rt,
+            "Bundle" | "CapabilityStatement" | "StructureDefinition" | "ImplementationGuide"
+        )
+    {
+        return None;
+    }
+    Some(rt)
+}
+
 /// Conformance resources say which FHIR version they are for (`fhirVersion`); one that
 /// names another version than 4.0.x is a resource of that version.
 fn declared_version(rt: &str, declared: Option<&str>, location: Location) -> Option<Issue> {
@@ -678,4 +753,217 @@ fn number_tokens(b: &[u8]) -> Vec<&str> {
         }
     }
     out
+}
+
+/// The one-pass read of NDJSON lines gives exactly what the tree gives: the same
+/// resources, issues and counts, and kept items equal to the resource's own walk.
+#[cfg(test)]
+mod one_pass {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::Sample;
+
+    fn items(s: &dyn Sample) -> Vec<String> {
+        let mut v = Vec::new();
+        s.walk(&mut |i| v.push(format!("{i:?}")));
+        v
+    }
+
+    /// Reads `bytes` both ways; returns how many lines were read in one pass.
+    fn compare(bytes: &[u8], limits: &Limits) -> usize {
+        let slow: Vec<FhirFile> = NdjsonReader::with_limits(bytes, FileId(3), limits).collect();
+        let mut reader = NdjsonReader::with_limits(bytes, FileId(3), limits);
+        let mut cache = WalkCache::default();
+        let mut one_pass = 0;
+        let mut n = 0;
+        while let Some((fast, walked)) = reader.next_walked(&mut cache) {
+            let Some(slow) = slow.get(n) else {
+                panic!("more batches read in one pass");
+            };
+            n += 1;
+            assert_eq!(fast.resources, slow.resources);
+            assert_eq!(fast.issues, slow.issues);
+            assert_eq!(fast.summary, slow.summary);
+            if walked {
+                one_pass += 1;
+                assert_eq!(fast.resources.len(), 1);
+                assert!(fast.issues.is_empty());
+                let r = &fast.resources[0];
+                assert_eq!(
+                    items(&cache.sample_walked(r)),
+                    items(r),
+                    "{}",
+                    r.json_text()
+                );
+            }
+        }
+        assert_eq!(n, slow.len());
+        one_pass
+    }
+
+    const CLEAN: &[&str] = &[
+        r#"{"resourceType":"Patient","id":"p1","active":true,"name":[{"family":"TEST","given":["A",null,"C"]}],"_birthDate":{"extension":[{"url":"u","valueString":"x"}]},"birthDate":"1970-01-01","multipleBirthInteger":2}"#,
+        r#"{"resourceType":"Patient","name":[{"given":["A",null],"_given":[null,{"id":"g"}]}]}"#,
+        r#"{"resourceType":"Patient","name":[{"_given":[]}]}"#,
+        r#"{"resourceType":"Observation","status":"final","code":{"text":"t\u00e9\n"},"valueQuantity":{"value":7.50,"unit":"mg"},"component":[{"code":{},"valueInteger":-2E+3}]}"#,
+        r##"{"resourceType":"Observation","contained":[{"resourceType":"Patient","id":"c1","resourceType":"Patient","active":false}],"subject":{"reference":"#c1"}}"##,
+        r#"{"resourceType":"Patient" , "id" : "sp" ,"active":true }"#,
+        r#"{"resourceType":"Basic","code":{"coding":[{"system":"s","code":"c"}]},"extension":[{"url":"x","valueBoolean":false}]}"#,
+        r#"{"resourceType":"Parameters","parameter":[{"name":"r","resource":{"resourceType":"Patient","id":"x"}}]}"#,
+        r#"{"resourceType":"Questionnaire","item":[{"linkId":"1","type":"group","item":[{"linkId":"1.1","type":"string"}]}]}"#,
+    ];
+
+    const ODD: &[&str] = &[
+        r#"{"resourceType":"Patient","foo":1}"#,
+        r#"{"resourceType":"Patient","name":{"family":"x"}}"#,
+        r#"{"resourceType":"Patient","gender":["male"]}"#,
+        r#"{"resourceType":"Patient","name":[]}"#,
+        r#"{"resourceType":"Patient","active":"true"}"#,
+        r#"{"resourceType":"Patient","birthDate":19700101}"#,
+        r#"{"resourceType":"Patient","birthDate":null}"#,
+        r#"{"resourceType":"Patient","name":[null]}"#,
+        r#"{"resourceType":"Patient","name":[["x"]]}"#,
+        r#"{"resourceType":"Patient","_name":{"id":"x"}}"#,
+        r#"{"resourceType":"Patient","name":[{"_given":{"id":"x"}}]}"#,
+        r#"{"resourceType":"Patient","name":[{"_given":["x"]}]}"#,
+        r#"{"resourceType":"Patient","_birthDate":[{"id":"x"}]}"#,
+        r#"{"resourceType":"Patient","_birthDate":{"foo":"x"}}"#,
+        r#"{"resourceType":"Patient","_":1}"#,
+        r#"{"resourceType":"Observation","contained":[{"id":"c1","resourceType":"Patient"}]}"#,
+        r#"{"resourceType":"Observation","contained":[{"resourceType":"Foo"}]}"#,
+        r#"{"resourceType":"Observation","contained":[{"resourceType":"Patient","foo":1}]}"#,
+        r#"{"resourceType":"Observation","contained":[{}]}"#,
+        r#"{"resourceType":"Patient","na\u006de":[{"family":"x"}]}"#,
+        r#"{"resourceType":"Patient","id":"x"} x"#,
+        r#"{"resourceType":"Patient","id":"x\ud800"}"#,
+        r#"{"resourceType":"Patient","id":01}"#,
+        r#"{"resourceType":"Patient","id":"x",}"#,
+        r#"{"resourceType":"Patient","active":tru}"#,
+        r#"{"resourceType":"Patient","id":"x""#,
+        r#"{"resourceType":"Pat\u0069ent","id":"x"}"#,
+        r#"{"resourceType":"MedicationOrder","id":"x"}"#,
+        r#"{"resourceType":"Citation","id":"x"}"#,
+        r#"{"resourceType":"Nope","id":"x"}"#,
+        r#"{"resourceType":"CapabilityStatement","fhirVersion":"5.0.0","status":"active","date":"2020","kind":"instance","format":["json"]}"#,
+        r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"b1"}}]}"#,
+        r#"{"id":"x","resourceType":"Patient"}"#,
+        r#"{"resourceType":1}"#,
+        r#"[1,2]"#,
+        r#"{"resourceType":"Patient","extension":[{"url":"u","extension":[{"url":"v","extension":[{"url":"w","valueCode":"z"}]}]}]}"#,
+    ];
+
+    #[test]
+    fn crafted_lines_read_the_same() {
+        let mut all = String::new();
+        for l in CLEAN.iter().chain(ODD) {
+            all.push_str(l);
+            all.push('\n');
+        }
+        let walked = compare(all.as_bytes(), &Limits::default());
+        // Every clean line is read in one pass, the deep extension line too.
+        assert_eq!(walked, CLEAN.len() + 1);
+        for l in CLEAN {
+            assert_eq!(compare(l.as_bytes(), &Limits::default()), 1, "{l}");
+        }
+        for l in ODD.iter().take(ODD.len() - 1) {
+            assert_eq!(compare(l.as_bytes(), &Limits::default()), 0, "{l}");
+        }
+        // Under a low nesting limit the deep line is left to the tree, which skips it.
+        let low = Limits {
+            max_json_depth: 6,
+            ..Limits::default()
+        };
+        let deep = ODD.last().copied().unwrap_or_default();
+        assert_eq!(compare(deep.as_bytes(), &low), 0);
+        assert_eq!(compare(CLEAN[0].as_bytes(), &low), 1);
+    }
+
+    /// Every JSON and NDJSON file of the fixtures, each JSON file put on one line.
+    #[test]
+    fn fixture_lines_read_the_same() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut stack = vec![root];
+        let mut walked = 0;
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let Ok(mut bytes) = std::fs::read(&p) else {
+                    continue;
+                };
+                match p.extension().and_then(|e| e.to_str()) {
+                    Some("ndjson") => {}
+                    Some("json") => {
+                        for b in &mut bytes {
+                            if matches!(*b, b'\n' | b'\r') {
+                                *b = b' ';
+                            }
+                        }
+                    }
+                    _ => continue,
+                }
+                walked += compare(&bytes, &Limits::default());
+            }
+        }
+        assert!(walked > 20, "{walked}");
+    }
+
+    fn token() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"",
+            "null",
+            "1",
+            "\"x\"",
+            "\"_given\"",
+            "\"name\"",
+            "\"id\"",
+            "\"resourceType\"",
+            "\"contained\"",
+            " ",
+            "\\",
+            "\"\\u00e9\"",
+            "{\"resourceType\":\"Patient\"}",
+            "[null]",
+            "[]",
+            "{}",
+            "true",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Lines close to valid resources: an insertion or a deletion anywhere.
+        #[test]
+        fn mutated_lines_read_the_same(
+            base in prop::sample::select(CLEAN.to_vec()),
+            at in 0usize..400,
+            cut in 0usize..4,
+            insert in token(),
+        ) {
+            let mut line = base.to_owned();
+            let mut at = at.min(line.len());
+            while !line.is_char_boundary(at) {
+                at -= 1;
+            }
+            let end = (at + cut).min(line.len());
+            if line.is_char_boundary(end) {
+                line.replace_range(at..end, insert);
+            }
+            compare(line.as_bytes(), &Limits::default());
+        }
+    }
 }

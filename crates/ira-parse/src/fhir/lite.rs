@@ -192,6 +192,7 @@ pub(crate) fn salvage_object<'a>(text: &'a str, array_key: &str) -> Option<Spann
     })
 }
 
+#[derive(Clone)]
 struct Parser<'a> {
     s: &'a str,
     b: &'a [u8],
@@ -331,7 +332,10 @@ impl<'a> Parser<'a> {
                 self.i = self.b.len();
                 return Err(self.err(""));
             };
-            if let Some(k) = self.b[self.i..self.i + j].iter().position(|&c| c < 0x20) {
+            let run = &self.b[self.i..self.i + j];
+            if has_control(run)
+                && let Some(k) = run.iter().position(|&c| c < 0x20)
+            {
                 self.i += k;
                 return Err(self.err("control character in a string"));
             }
@@ -409,9 +413,38 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Whether `b` holds a byte below 0x20, 16 bytes at a time without an early exit per
+/// byte (so that the loop vectorises): every string byte of the input passes here.
+fn has_control(b: &[u8]) -> bool {
+    let mut blocks = b.chunks_exact(16);
+    for block in &mut blocks {
+        let mut m = 0u8;
+        for &c in block {
+            m |= u8::from(c < 0x20);
+        }
+        if m != 0 {
+            return true;
+        }
+    }
+    blocks.remainder().iter().any(|&c| c < 0x20)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_control_characters_anywhere() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP";
+        assert!(!has_control(text.as_bytes()));
+        for at in 0..text.len() {
+            let mut b = text.as_bytes().to_vec();
+            b[at] = 0x1f;
+            assert!(has_control(&b), "{at}");
+            assert!(has_control(&b[..=at]), "{at}");
+            assert!(!has_control(&b[at + 1..]), "{at}");
+        }
+    }
 
     #[test]
     fn parses_and_keeps_numbers_and_spans() {
@@ -681,6 +714,370 @@ fn push_index(path: &mut String, n: usize) {
     use std::fmt::Write as _;
     // Writing to a String cannot fail.
     let _ = write!(path, "[{n}]");
+}
+
+/// Reads the JSON text of a resource of R4 type `resource_type` in one pass, doing what
+/// [`parse_limited`], the base-R4 shape check (`schema::check_tree`) and [`walk_text`]
+/// do one after the other, without building a tree: `true` when the text parses under
+/// `max_depth` and the shape check would find nothing; `leaf` has then had every leaf,
+/// as [`walk_text`] gives them. `false` as soon as the text is not valid JSON, the shape
+/// check would report something, or the text holds what this pass leaves to the tree
+/// (a member name with an escape; a contained resource not opening with its
+/// `resourceType`): the caller then reads the text the usual way, which reports what is
+/// wrong, and drops the leaves given so far.
+pub(crate) fn read_clean<'a>(
+    text: &'a str,
+    max_depth: usize,
+    resource_type: &'a str,
+    path: &mut String,
+    leaf: &mut dyn FnMut(&str, Leaf<'a>, usize),
+) -> bool {
+    let mut r = OnePass {
+        p: Parser {
+            s: text,
+            b: text.as_bytes(),
+            i: 0,
+            max_depth: max_depth.min(MAX_DEPTH),
+        },
+        leaf,
+    };
+    r.p.ws();
+    if r.p.peek() != Some(b'{') {
+        return false;
+    }
+    let root = Members {
+        base: Some(resource_type),
+        resource: true,
+    };
+    if r.object(path, 0, true, root).is_err() {
+        return false;
+    }
+    r.p.ws();
+    r.p.i == r.p.b.len()
+}
+
+/// What the shape check expects of a value (see `schema::Checker`).
+#[derive(Clone, Copy)]
+enum Expect<'a> {
+    /// Not checked: anything goes.
+    Any,
+    /// The value of element member: an array of items if it repeats, else one item.
+    Element { repeats: bool, item: ItemOf<'a> },
+    /// One item of a repeating element.
+    Item(ItemOf<'a>),
+    /// The value of `_name`, a primitive's id and extensions: an object, or for a
+    /// repeating primitive an array of objects and nulls.
+    Twin { repeats: bool },
+    /// One item of the array of a repeating primitive's `_name`.
+    TwinItem,
+}
+
+/// What one item of an element must be: its JSON shape, and for an object where its
+/// members are defined (`resource`: a resource, its members defined under its type).
+#[derive(Clone, Copy)]
+struct ItemOf<'a> {
+    shape: super::table::JsonShape,
+    base: Option<&'a str>,
+    resource: bool,
+}
+
+/// How the members of an object are checked: under `base` (`None`: not checked);
+/// `resource`: the object is a resource, its `resourceType` is not an element.
+#[derive(Clone, Copy)]
+struct Members<'a> {
+    base: Option<&'a str>,
+    resource: bool,
+}
+
+/// The text is not read in one pass (see [`read_clean`]).
+struct Leave;
+
+impl From<SyntaxError> for Leave {
+    fn from(_: SyntaxError) -> Self {
+        Leave
+    }
+}
+
+struct OnePass<'a, 'f> {
+    /// The parser whose token readers decide what is valid JSON, as [`parse`] does.
+    p: Parser<'a>,
+    leaf: &'f mut dyn FnMut(&str, Leaf<'a>, usize),
+}
+
+impl<'a> OnePass<'a, '_> {
+    /// An object at `{`. `walk_root`: the resource itself, whose `resourceType` gives no
+    /// leaf. Same grammar and depth limit as `Parser::object`.
+    fn object(
+        &mut self,
+        path: &mut String,
+        depth: usize,
+        walk_root: bool,
+        members: Members<'a>,
+    ) -> Result<(), Leave> {
+        if depth >= self.p.max_depth {
+            return Err(Leave);
+        }
+        self.p.i += 1;
+        self.p.ws();
+        if self.p.peek() == Some(b'}') {
+            self.p.i += 1;
+            return Ok(());
+        }
+        // The children of the base, looked up at the first member.
+        let mut children = None;
+        loop {
+            self.p.ws();
+            if self.p.peek() != Some(b'"') {
+                return Err(Leave);
+            }
+            let key = self.p.string()?;
+            if key.contains('\\') {
+                return Err(Leave);
+            }
+            self.p.ws();
+            if self.p.peek() != Some(b':') {
+                return Err(Leave);
+            }
+            self.p.i += 1;
+            self.p.ws();
+            let len = path.len();
+            if members.resource && key == "resourceType" {
+                // Not an element; a leaf inside contained resources only.
+                path.push('.');
+                path.push_str(key);
+                self.value(path, depth + 1, false, walk_root, Expect::Any)?;
+                path.truncate(len);
+            } else {
+                let (name, twin) = match key.strip_prefix('_') {
+                    Some(n) if !n.is_empty() => (n, true),
+                    _ => (key, false),
+                };
+                let expect = match members.base {
+                    None => Expect::Any,
+                    Some(base) => {
+                        let of = match children {
+                            Some(c) => c,
+                            None => {
+                                let c = super::table::r4().children_of(base).ok_or(Leave)?;
+                                children = Some(c);
+                                c
+                            }
+                        };
+                        let (child, shape, cbase) = of.get(name).ok_or(Leave)?;
+                        let repeats = child.def.repeats();
+                        if twin {
+                            if shape == super::table::JsonShape::Object {
+                                return Err(Leave); // `_` form of a non-primitive
+                            }
+                            Expect::Twin { repeats }
+                        } else {
+                            let resource = child.ty().unwrap_or("BackboneElement") == "Resource";
+                            Expect::Element {
+                                repeats,
+                                item: ItemOf {
+                                    shape,
+                                    base: cbase,
+                                    resource,
+                                },
+                            }
+                        }
+                    }
+                };
+                path.push('.');
+                path.push_str(name);
+                self.value(path, depth + 1, false, false, expect)?;
+                path.truncate(len);
+            }
+            self.p.ws();
+            match self.p.peek() {
+                Some(b',') => self.p.i += 1,
+                Some(b'}') => {
+                    self.p.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(Leave),
+            }
+        }
+    }
+
+    /// One value: checked against `expect`, its leaves given unless `muted`.
+    fn value(
+        &mut self,
+        path: &mut String,
+        depth: usize,
+        in_array: bool,
+        muted: bool,
+        expect: Expect<'a>,
+    ) -> Result<(), Leave> {
+        use super::table::JsonShape;
+        self.p.ws();
+        let at = self.p.i;
+        let c = self.p.peek().ok_or(Leave)?;
+        // The shape of a scalar, checked before it is read.
+        let scalar = match c {
+            b'{' | b'[' => None,
+            b'"' => Some(JsonShape::String),
+            b'-' | b'0'..=b'9' => Some(JsonShape::Number),
+            b't' | b'f' => Some(JsonShape::Boolean),
+            b'n' => None,
+            _ => return Err(Leave),
+        };
+        let null = c == b'n';
+        match expect {
+            Expect::Any => {}
+            Expect::Element { repeats: true, .. } if c != b'[' => return Err(Leave),
+            Expect::Element { repeats: false, .. } if c == b'[' => return Err(Leave),
+            Expect::Element { repeats: true, .. } => {}
+            Expect::Element {
+                repeats: false,
+                item,
+            }
+            | Expect::Item(item) => {
+                // A null item of a primitive array aligns it with its `_name` twin.
+                let aligned = null && in_array && item.shape != JsonShape::Object;
+                let fits = match c {
+                    b'{' => item.shape == JsonShape::Object,
+                    _ => scalar == Some(item.shape),
+                };
+                if !fits && !aligned {
+                    return Err(Leave);
+                }
+            }
+            Expect::Twin { repeats } => {
+                if (repeats && c != b'[') || (!repeats && c != b'{') {
+                    return Err(Leave);
+                }
+            }
+            Expect::TwinItem => {
+                if c != b'{' && !null {
+                    return Err(Leave);
+                }
+            }
+        }
+        match c {
+            b'{' => {
+                let members = match expect {
+                    Expect::Any => Members {
+                        base: None,
+                        resource: false,
+                    },
+                    Expect::Element { item, .. } | Expect::Item(item) if item.resource => {
+                        // A contained resource: checked under its type, which must open it.
+                        let rt = self.leading_type().ok_or(Leave)?;
+                        if !super::table::r4().is_resource_type(rt) {
+                            return Err(Leave);
+                        }
+                        Members {
+                            base: Some(rt),
+                            resource: true,
+                        }
+                    }
+                    Expect::Element { item, .. } | Expect::Item(item) => Members {
+                        base: item.base,
+                        resource: false,
+                    },
+                    Expect::Twin { .. } | Expect::TwinItem => Members {
+                        base: Some("Element"),
+                        resource: false,
+                    },
+                };
+                self.object(path, depth, false, members)
+            }
+            b'[' => {
+                if depth >= self.p.max_depth {
+                    return Err(Leave);
+                }
+                let inner = match expect {
+                    Expect::Element { item, .. } => Expect::Item(item),
+                    Expect::Twin { .. } => Expect::TwinItem,
+                    _ => Expect::Any,
+                };
+                self.p.i += 1;
+                self.p.ws();
+                if self.p.peek() == Some(b']') {
+                    // FHIR arrays are never empty (the shape check says so); a `_name`
+                    // array may be.
+                    if matches!(expect, Expect::Element { .. }) {
+                        return Err(Leave);
+                    }
+                    self.p.i += 1;
+                    return Ok(());
+                }
+                let len = path.len();
+                let mut n = 0usize;
+                loop {
+                    push_index(path, n);
+                    self.value(path, depth + 1, true, muted, inner)?;
+                    path.truncate(len);
+                    n += 1;
+                    self.p.ws();
+                    match self.p.peek() {
+                        Some(b',') => self.p.i += 1,
+                        Some(b']') => {
+                            self.p.i += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(Leave),
+                    }
+                }
+            }
+            b'"' => {
+                let raw = self.p.string()?;
+                self.emit(path, muted, Leaf::String(raw), at);
+                Ok(())
+            }
+            b't' => {
+                self.p.literal("true", Node::Bool(true))?;
+                self.emit(path, muted, Leaf::Bool(true), at);
+                Ok(())
+            }
+            b'f' => {
+                self.p.literal("false", Node::Bool(false))?;
+                self.emit(path, muted, Leaf::Bool(false), at);
+                Ok(())
+            }
+            b'n' => {
+                self.p.literal("null", Node::Null)?;
+                // A null inside an array aligns a primitive array with its `_name` twin.
+                if !in_array {
+                    self.emit(path, muted, Leaf::Null, at);
+                }
+                Ok(())
+            }
+            _ => {
+                let n = self.p.number()?;
+                self.emit(path, muted, Leaf::Number(n), at);
+                Ok(())
+            }
+        }
+    }
+
+    /// The `resourceType` of the object at `{`, when it is its first member, a string
+    /// without escapes.
+    fn leading_type(&self) -> Option<&'a str> {
+        let mut q = self.p.clone();
+        q.i += 1;
+        q.ws();
+        if q.peek() != Some(b'"') || q.string().ok()? != "resourceType" {
+            return None;
+        }
+        q.ws();
+        if q.peek() != Some(b':') {
+            return None;
+        }
+        q.i += 1;
+        q.ws();
+        if q.peek() != Some(b'"') {
+            return None;
+        }
+        q.string().ok().filter(|t| !t.contains('\\'))
+    }
+
+    fn emit(&mut self, path: &str, muted: bool, leaf: Leaf<'a>, at: usize) {
+        if !muted {
+            (self.leaf)(path, leaf, at);
+        }
+    }
 }
 
 /// Differential tests: this parser must accept exactly the texts serde_json accepts, and

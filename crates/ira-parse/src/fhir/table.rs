@@ -208,6 +208,15 @@ impl R4Table {
         Some((Child { def, ty: e.ty }, e.shape, e.base))
     }
 
+    /// The children defined under `base` (see [`R4Table::child_with_shape`]): one
+    /// lookup of `base` for all the members of an object.
+    pub(crate) fn children_of(&self, base: &str) -> Option<Children<'_>> {
+        Some(Children {
+            table: self,
+            map: self.children.get(base)?,
+        })
+    }
+
     /// Where the children of a value of element `child` are defined: the type name for a
     /// data type (`HumanName`), the element path for an inline backbone element
     /// (`Patient.contact`), the referenced path for a content reference. `None` for
@@ -246,6 +255,22 @@ impl R4Table {
     }
 }
 
+/// The children of one base (see [`R4Table::children_of`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Children<'t> {
+    table: &'t R4Table,
+    map: &'t FastMap<Box<str>, ChildEntry>,
+}
+
+impl<'t> Children<'t> {
+    /// [`R4Table::child_with_shape`] of this base.
+    pub(crate) fn get(&self, name: &str) -> Option<(Child<'t>, JsonShape, Option<&'static str>)> {
+        let e = self.map.get(name)?;
+        let def = self.table.elements.get(e.index)?;
+        Some((Child { def, ty: e.ty }, e.shape, e.base))
+    }
+}
+
 /// An element found by [`R4Table::child`].
 #[derive(Clone, Copy, Debug)]
 pub struct Child<'t> {
@@ -268,30 +293,9 @@ impl Child<'_> {
     }
 }
 
-/// FNV-1a: element names are short and trusted (the table's own keys), so a simple
-/// hash beats SipHash by a wide margin here.
-#[derive(Clone, Copy, Debug, Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+/// Element names are short and trusted (the table's own keys): a word-at-a-time hash
+/// beats SipHash (and byte-at-a-time FNV) by a wide margin here.
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<super::path::WordHash>>;
 
 /// How a value of a FHIR type is written in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -36,9 +36,20 @@ pub(crate) fn walk_text(
     );
 }
 
-/// [`walk_text`] with the parts of each item, values borrowed from `text` (so that they
-/// can be kept: see [`super::WalkCache`]).
-pub(crate) fn walk_values<'t>(
+/// The leaves of a resource's validated JSON text, each with its path and the byte
+/// offset of its value in `text` (what [`super::WalkCache`] keeps).
+pub(crate) fn walk_leaves<'t>(
+    resource_type: &str,
+    text: &'t str,
+    leaf: &mut dyn FnMut(&str, Leaf<'t>, usize),
+) {
+    let mut path = String::with_capacity(128);
+    path.push_str(resource_type);
+    lite::walk_text(text, &mut path, leaf);
+}
+
+/// [`walk_text`] with the parts of each item, values borrowed from `text`.
+fn walk_values<'t>(
     resource_type: &str,
     text: &'t str,
     location: Location,
