@@ -75,6 +75,11 @@ pub(crate) struct PathTable {
     /// The paths by id, one after the other, and where each ends.
     names: String,
     ends: Vec<usize>,
+    /// Per id, the id interned right after it last time (`u32::MAX`: none yet), and the
+    /// id interned last. Resources of one type repeat their sequence of paths, so the
+    /// next path is usually the predicted one: one comparison instead of a hash.
+    next: Vec<u32>,
+    last: u32,
 }
 
 impl Default for PathTable {
@@ -85,6 +90,8 @@ impl Default for PathTable {
             ids: HashMap::default(),
             names: String::new(),
             ends: Vec::new(),
+            next: Vec::new(),
+            last: u32::MAX,
         }
     }
 }
@@ -92,16 +99,31 @@ impl Default for PathTable {
 impl PathTable {
     /// The id of `stripped`, a new one if it is new; `None` when the table is full.
     pub(crate) fn intern(&mut self, stripped: &str) -> Option<u32> {
-        if let Some(&id) = self.ids.get(stripped) {
-            return Some(id);
+        let guess = self.next.get(self.last as usize).copied();
+        if let Some(g) = guess.filter(|&g| g != u32::MAX)
+            && self.get(g).0 == stripped
+        {
+            self.last = g;
+            return Some(g);
         }
-        if self.ends.len() >= MAX_PATHS {
-            return None;
+        let id = match self.ids.get(stripped) {
+            Some(&id) => id,
+            None => {
+                if self.ends.len() >= MAX_PATHS {
+                    return None;
+                }
+                let id = u32::try_from(self.ends.len()).ok()?;
+                self.names.push_str(stripped);
+                self.ends.push(self.names.len());
+                self.next.push(u32::MAX);
+                self.ids.insert(stripped.into(), id);
+                id
+            }
+        };
+        if let Some(n) = self.next.get_mut(self.last as usize) {
+            *n = id;
         }
-        let id = u32::try_from(self.ends.len()).ok()?;
-        self.names.push_str(stripped);
-        self.ends.push(self.names.len());
-        self.ids.insert(stripped.into(), id);
+        self.last = id;
         Some(id)
     }
 
@@ -240,6 +262,33 @@ mod tests {
             assert_eq!(strip_plain(odd, &mut b), None, "{odd}");
         }
         assert_eq!(strip_plain("A.b]", &mut b), Some(1));
+    }
+
+    #[test]
+    fn predicted_ids_are_the_ids_of_the_map() {
+        // Repeated sequences (predictions hit), changed ones (they miss), a path met
+        // after different predecessors: every id is the first id given to that path.
+        let seqs: [&[&str]; 4] = [
+            &["Patient.id", "Patient.name.given", "Patient.name.family"],
+            &["Patient.id", "Patient.name.given", "Patient.name.family"],
+            &["Patient.id", "Patient.gender", "Patient.name.given"],
+            &[
+                "Observation.id",
+                "Patient.id",
+                "Patient.gender",
+                "Patient.id",
+            ],
+        ];
+        let mut t = PathTable::default();
+        let mut first: std::collections::HashMap<&str, u32> = Default::default();
+        for seq in seqs {
+            for p in seq {
+                let id = t.intern(p).unwrap();
+                assert_eq!(*first.entry(p).or_insert(id), id, "{p}");
+                assert_eq!(t.get(id).0, *p);
+            }
+        }
+        assert_eq!(first.len(), 5);
     }
 
     #[test]
