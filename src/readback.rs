@@ -28,7 +28,10 @@ const HEAD: u64 = 64 * 1024;
 fn read_window(file: &mut std::fs::File, from: u64, len: u64) -> std::io::Result<Vec<u8>> {
     use std::io::{Read as _, Seek as _};
     file.seek(std::io::SeekFrom::Start(from))?;
-    let mut bytes = Vec::new();
+    // Room for the whole window at once (a few hundred KiB at most unless a message
+    // is longer), not a buffer regrown and copied on the way: reports read back
+    // thousands of windows.
+    let mut bytes = Vec::with_capacity(usize::try_from(len.min(1 << 20)).unwrap_or(0));
     file.take(len).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
