@@ -13,6 +13,7 @@
 pub mod chunk;
 pub mod document;
 pub mod fhir;
+pub mod hash;
 pub mod hl7;
 pub mod input;
 pub mod issue;

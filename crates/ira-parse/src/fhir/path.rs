@@ -5,8 +5,10 @@
 //! and looking the path up by string for every item (see [`crate::model::Sample::walk_fhir`]).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::hash::WordHash;
 
 /// What the walk knows of one item's path (see [`strip_plain`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,43 +145,6 @@ impl PathTable {
                 index: id,
             },
         )
-    }
-}
-
-/// A word-at-a-time multiply-rotate hash: the keys are short paths met once per item,
-/// where SipHash would cost more than the lookup saves.
-#[derive(Default)]
-pub(crate) struct WordHash(u64);
-
-impl WordHash {
-    fn add(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for WordHash {
-    fn finish(&self) -> u64 {
-        // Buckets are picked by the low bits; fold the better mixed high half in.
-        self.0 ^ (self.0 >> 32)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(w);
-            self.add(u64::from_le_bytes(a));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut a = [0u8; 8];
-            a[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(a));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
     }
 }
 

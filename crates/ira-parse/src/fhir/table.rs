@@ -295,7 +295,7 @@ impl Child<'_> {
 
 /// Element names are short and trusted (the table's own keys): a word-at-a-time hash
 /// beats SipHash (and byte-at-a-time FNV) by a wide margin here.
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<super::path::WordHash>>;
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<crate::hash::WordHash>>;
 
 /// How a value of a FHIR type is written in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
