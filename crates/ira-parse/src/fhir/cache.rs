@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
-use super::lite::{Leaf, unescape};
+use super::lite::{Leaf, MemberCache, PathIds, unescape};
 use super::path::{PathFacts, PathTable, strip_plain};
 use super::{Resource, walk};
 use crate::model::{ElementPath, Item, Sample, SampleInfo, TypeHint, Value};
@@ -33,6 +33,8 @@ pub struct WalkCache {
     counted: (usize, u32),
     /// The paths without indexes, kept for every resource of the cache.
     table: PathTable,
+    /// The object members the one-pass read met (see [`WalkCache::read_clean`]).
+    members: MemberCache,
     scratch: String,
 }
 
@@ -97,45 +99,67 @@ impl WalkCache {
         self.counted = (0, 0);
     }
 
+    /// Reads the JSON text of a resource of R4 type `resource_type` in one pass and
+    /// keeps its leaves (see [`super::lite::read_clean`]: `false` when the text must be
+    /// read the usual way, the cache then holds nothing of it). Each leaf's path id
+    /// comes from the member cache, not from its path string.
+    pub(crate) fn read_clean(
+        &mut self,
+        text: &str,
+        max_depth: usize,
+        resource_type: &str,
+        path: &mut String,
+    ) -> bool {
+        self.begin(text);
+        let Self {
+            paths,
+            decoded,
+            items,
+            multiline,
+            counted,
+            table,
+            members,
+            scratch,
+        } = self;
+        let mut keep = Keeper {
+            paths,
+            decoded,
+            items,
+            multiline: *multiline,
+            counted,
+        };
+        let ids = PathIds {
+            members,
+            table,
+            scratch,
+        };
+        let clean = super::lite::read_clean(
+            text,
+            max_depth,
+            resource_type,
+            path,
+            ids,
+            &mut |path, leaf, at, facts| keep.keep(text, path, leaf, at, facts),
+        );
+        if !clean {
+            self.begin("");
+        }
+        clean
+    }
+
     /// Keeps one leaf of `text` (the text given to [`WalkCache::begin`]), met at byte
     /// `at` (leaves come in text order).
     pub(crate) fn keep(&mut self, text: &str, path: &str, leaf: Leaf<'_>, at: usize) {
-        let value = match leaf {
-            Leaf::String(raw) => match unescape(raw) {
-                Cow::Owned(s) => {
-                    let start = self.decoded.len();
-                    self.decoded.push_str(&s);
-                    KeptValue::Decoded(start, self.decoded.len())
-                }
-                // The raw content starts after the quote at `at`.
-                Cow::Borrowed(_) => KeptValue::Text(at + 1, at + 1 + raw.len()),
-            },
-            Leaf::Number(n) => KeptValue::Number(at, at + n.len()),
-            Leaf::Bool(b) => KeptValue::Bool(b),
-            Leaf::Null => KeptValue::Null,
-        };
-        // Lines are counted forward from the last item; a text on one line (every
-        // NDJSON resource) has none to count.
-        if self.multiline
-            && let Some(between) = text.as_bytes().get(self.counted.0..at)
-        {
-            let n = memchr::memchr_iter(b'\n', between).count();
-            let n = u32::try_from(n).unwrap_or(u32::MAX);
-            self.counted = (at, self.counted.1.saturating_add(n));
+        let facts = strip_plain(path, &mut self.scratch)
+            .and_then(|rep| Some((self.table.intern(&self.scratch)?, rep)));
+        Keeper {
+            paths: &mut self.paths,
+            decoded: &mut self.decoded,
+            items: &mut self.items,
+            multiline: self.multiline,
+            counted: &mut self.counted,
         }
-        let (id, rep) = match strip_plain(path, &mut self.scratch) {
-            Some(rep) => (self.table.intern(&self.scratch).unwrap_or(NO_ID), rep),
-            None => (NO_ID, 1),
-        };
-        self.paths.push_str(path);
-        self.items.push(Kept {
-            end: self.paths.len(),
-            value,
-            at,
-            lines: self.counted.1,
-            id,
-            rep,
-        });
+        .keep(text, path, leaf, at, facts);
     }
 
     /// Calls `visit` with every kept item of `resource` (whose text was kept) and the
@@ -189,6 +213,61 @@ impl WalkCache {
             };
             visit(&item, facts.as_ref());
         }
+    }
+}
+
+/// The item buffers of a [`WalkCache`], borrowed apart from its path table.
+struct Keeper<'k> {
+    paths: &'k mut String,
+    decoded: &'k mut String,
+    items: &'k mut Vec<Kept>,
+    multiline: bool,
+    counted: &'k mut (usize, u32),
+}
+
+impl Keeper<'_> {
+    /// [`WalkCache::keep`] with the path's id and innermost repetition found already.
+    fn keep(
+        &mut self,
+        text: &str,
+        path: &str,
+        leaf: Leaf<'_>,
+        at: usize,
+        facts: Option<(u32, u64)>,
+    ) {
+        let value = match leaf {
+            Leaf::String(raw) => match unescape(raw) {
+                Cow::Owned(s) => {
+                    let start = self.decoded.len();
+                    self.decoded.push_str(&s);
+                    KeptValue::Decoded(start, self.decoded.len())
+                }
+                // The raw content starts after the quote at `at`.
+                Cow::Borrowed(_) => KeptValue::Text(at + 1, at + 1 + raw.len()),
+            },
+            Leaf::Number(n) => KeptValue::Number(at, at + n.len()),
+            Leaf::Bool(b) => KeptValue::Bool(b),
+            Leaf::Null => KeptValue::Null,
+        };
+        // Lines are counted forward from the last item; a text on one line (every
+        // NDJSON resource) has none to count.
+        if self.multiline
+            && let Some(between) = text.as_bytes().get(self.counted.0..at)
+        {
+            let n = memchr::memchr_iter(b'\n', between).count();
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            *self.counted = (at, self.counted.1.saturating_add(n));
+        }
+        let (id, rep) = facts.unwrap_or((NO_ID, 1));
+        self.paths.push_str(path);
+        self.items.push(Kept {
+            end: self.paths.len(),
+            value,
+            at,
+            lines: self.counted.1,
+            id,
+            rep,
+        });
     }
 }
 

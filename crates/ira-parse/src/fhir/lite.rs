@@ -8,6 +8,9 @@
 
 use std::borrow::Cow;
 
+use super::path::{PathTable, strip_plain};
+use crate::hash::WordHash;
+
 /// Nesting deeper than this is refused (as serde_json does), so recursion stays bounded.
 pub(crate) const MAX_DEPTH: usize = 128;
 
@@ -730,7 +733,8 @@ pub(crate) fn read_clean<'a>(
     max_depth: usize,
     resource_type: &'a str,
     path: &mut String,
-    leaf: &mut dyn FnMut(&str, Leaf<'a>, usize),
+    paths: PathIds<'_>,
+    leaf: &mut LeafSink<'a, '_>,
 ) -> bool {
     let mut r = OnePass {
         p: Parser {
@@ -739,32 +743,229 @@ pub(crate) fn read_clean<'a>(
             i: 0,
             max_depth: max_depth.min(MAX_DEPTH),
         },
+        ids: paths,
         leaf,
     };
     r.p.ws();
     if r.p.peek() != Some(b'{') {
         return false;
     }
+    // Bases are the R4 table's own `'static` names: members are cached by them.
+    let Some(rt) = super::table::r4().resource_type(resource_type) else {
+        return false;
+    };
     let root = Members {
-        base: Some(resource_type),
+        base: Some(rt),
         resource: true,
     };
-    if r.object(path, 0, true, root).is_err() {
+    // The root is a member of nothing: its node is keyed by its type alone.
+    let node = match r.ids.members.find(ROOT, None, false, resource_type) {
+        NONE => Place::Fallback,
+        i => Place::Known(i, 1),
+    };
+    if r.object(path, 0, true, root, node).is_err() {
         return false;
     }
     r.p.ws();
     r.p.i == r.p.b.len()
 }
 
+/// What [`read_clean`] uses to give each leaf the id of its path without indexes, kept
+/// from resource to resource of a file: the member cache and the path table.
+pub(crate) struct PathIds<'c> {
+    pub members: &'c mut MemberCache,
+    pub table: &'c mut PathTable,
+    pub scratch: &'c mut String,
+}
+
+impl PathIds<'_> {
+    /// The path id and innermost repetition of `path` the string way (strip the
+    /// indexes, intern): what a leaf whose node is not cached gets.
+    fn by_string(&mut self, path: &str) -> Option<(u32, u64)> {
+        let rep = strip_plain(path, self.scratch)?;
+        Some((self.table.intern(self.scratch)?, rep))
+    }
+}
+
+/// Where a value sits among the members [`MemberCache`] knows.
+#[derive(Clone, Copy)]
+enum Place {
+    /// The member at this index (its leaves' path id is cached there), and the value's
+    /// innermost repetition (its innermost array index + 1, or 1), as `strip_plain`
+    /// would find it in the path.
+    Known(u32, u64),
+    /// Not cached (a member name with a bracket, a hash collision, the cache full): the
+    /// path id is found the string way, per leaf.
+    Fallback,
+}
+
+impl Place {
+    /// The innermost repetition, inherited by an object's members.
+    fn rep(self) -> u64 {
+        match self {
+            Place::Known(_, rep) => rep,
+            Place::Fallback => 1,
+        }
+    }
+}
+
+/// A leaf's consumer: its path, the leaf, its byte offset and its path's id and
+/// innermost repetition (see [`read_clean`]).
+pub(crate) type LeafSink<'a, 'f> = dyn FnMut(&str, Leaf<'a>, usize, Option<(u32, u64)>) + 'f;
+
+/// No member (see [`MemberCache::find`]).
+const NONE: u32 = u32::MAX;
+/// The parent of a resource's root (see [`read_clean`]).
+const ROOT: u32 = u32::MAX - 1;
+/// [`Member::leaf`] not known yet.
+const UNKNOWN: u32 = u32::MAX - 1;
+/// [`Member::leaf`] known to be none (the path table is full).
+const NO_ID: u32 = u32::MAX;
+/// Members kept per cache, beyond which they are not cached (bounded memory).
+const MAX_MEMBERS: usize = 1 << 16;
+
+/// One object member met by [`read_clean`]: under which member (`parent`), checked
+/// against which base (by address: the R4 table's `'static` names), in a resource or
+/// not, with which key as written. What is derived from these is cached with it.
+struct Member {
+    parent: u32,
+    base: usize,
+    resource: bool,
+    key: Box<str>,
+    /// What the shape check expects of the member's value (`None`: the pass leaves the
+    /// text to the tree).
+    expect: Option<Expect>,
+    /// The path id of the member's leaves ([`UNKNOWN`], [`NO_ID`]).
+    leaf: u32,
+    /// The member met after this one last time ([`NONE`]: not known).
+    next: u32,
+}
+
+/// The members met by [`read_clean`], kept from resource to resource. Every resource of
+/// a type repeats nearly the same members, so a member costs a lookup here (usually a
+/// predicted one: the member that followed the previous one last time) instead of an R4
+/// table lookup, and its leaves get their path id without stripping and hashing their
+/// path. The key includes the parent member, so a member's path without indexes is
+/// its parent's plus `.name`: the path id is found once, at its first leaf.
+#[derive(Default)]
+pub(crate) struct MemberCache {
+    members: Vec<Member>,
+    index: std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<WordHash>>,
+    last: u32,
+}
+
+impl std::fmt::Debug for MemberCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberCache")
+            .field("members", &self.members.len())
+            .finish()
+    }
+}
+
+impl MemberCache {
+    /// The index of member `key` of `parent` checked under `base`, added if new;
+    /// [`NONE`] if it cannot be cached (another member with the same hash, or the cache
+    /// full): the caller then derives its facts itself.
+    fn find(&mut self, parent: u32, base: Option<&'static str>, resource: bool, key: &str) -> u32 {
+        let b = base.map_or(0, |b| b.as_ptr() as usize);
+        let same = |m: &Member| {
+            m.parent == parent && m.base == b && m.resource == resource && *m.key == *key
+        };
+        let guess = self
+            .members
+            .get(self.last as usize)
+            .map_or(NONE, |m| m.next);
+        if self.members.get(guess as usize).is_some_and(same) {
+            self.last = guess;
+            return guess;
+        }
+        let h = {
+            use std::hash::Hasher;
+            let mut h = WordHash::default();
+            h.write_u32(parent);
+            h.write_usize(b);
+            h.write_u8(u8::from(resource));
+            h.write(key.as_bytes());
+            h.finish()
+        };
+        let i = match self.index.get(&h) {
+            Some(&i) if self.members.get(i as usize).is_some_and(same) => i,
+            Some(_) => return NONE,
+            None => {
+                if self.members.len() >= MAX_MEMBERS {
+                    return NONE;
+                }
+                let Ok(i) = u32::try_from(self.members.len()) else {
+                    return NONE;
+                };
+                self.members.push(Member {
+                    parent,
+                    base: b,
+                    resource,
+                    key: key.into(),
+                    expect: member_expect(base, resource, key),
+                    leaf: UNKNOWN,
+                    next: NONE,
+                });
+                self.index.insert(h, i);
+                i
+            }
+        };
+        if let Some(m) = self.members.get_mut(self.last as usize) {
+            m.next = i;
+        }
+        self.last = i;
+        i
+    }
+}
+
+/// What the shape check expects of the value of member `key` of an object checked
+/// under `base` (`resource`: the object is a resource); `None`: the pass leaves the text
+/// to the tree (an element R4 does not define, the `_` form of a non-primitive).
+fn member_expect(base: Option<&'static str>, resource: bool, key: &str) -> Option<Expect> {
+    if resource && key == "resourceType" {
+        return Some(Expect::Any); // not an element
+    }
+    let Some(base) = base else {
+        return Some(Expect::Any);
+    };
+    let (name, twin) = split_twin(key);
+    let (child, shape, cbase) = super::table::r4().children_of(base)?.get(name)?;
+    let repeats = child.def.repeats();
+    if twin {
+        if shape == super::table::JsonShape::Object {
+            return None; // `_` form of a non-primitive
+        }
+        return Some(Expect::Twin { repeats });
+    }
+    let resource = child.ty().unwrap_or("BackboneElement") == "Resource";
+    Some(Expect::Element {
+        repeats,
+        item: ItemOf {
+            shape,
+            base: cbase,
+            resource,
+        },
+    })
+}
+
+/// `_name` → (`name`, true): a primitive's id and extensions are walked under its name.
+fn split_twin(key: &str) -> (&str, bool) {
+    match key.strip_prefix('_') {
+        Some(n) if !n.is_empty() => (n, true),
+        _ => (key, false),
+    }
+}
+
 /// What the shape check expects of a value (see `schema::Checker`).
 #[derive(Clone, Copy)]
-enum Expect<'a> {
+enum Expect {
     /// Not checked: anything goes.
     Any,
     /// The value of element member: an array of items if it repeats, else one item.
-    Element { repeats: bool, item: ItemOf<'a> },
+    Element { repeats: bool, item: ItemOf },
     /// One item of a repeating element.
-    Item(ItemOf<'a>),
+    Item(ItemOf),
     /// The value of `_name`, a primitive's id and extensions: an object, or for a
     /// repeating primitive an array of objects and nulls.
     Twin { repeats: bool },
@@ -775,17 +976,17 @@ enum Expect<'a> {
 /// What one item of an element must be: its JSON shape, and for an object where its
 /// members are defined (`resource`: a resource, its members defined under its type).
 #[derive(Clone, Copy)]
-struct ItemOf<'a> {
+struct ItemOf {
     shape: super::table::JsonShape,
-    base: Option<&'a str>,
+    base: Option<&'static str>,
     resource: bool,
 }
 
 /// How the members of an object are checked: under `base` (`None`: not checked);
 /// `resource`: the object is a resource, its `resourceType` is not an element.
 #[derive(Clone, Copy)]
-struct Members<'a> {
-    base: Option<&'a str>,
+struct Members {
+    base: Option<&'static str>,
     resource: bool,
 }
 
@@ -801,18 +1002,21 @@ impl From<SyntaxError> for Leave {
 struct OnePass<'a, 'f> {
     /// The parser whose token readers decide what is valid JSON, as [`parse`] does.
     p: Parser<'a>,
-    leaf: &'f mut dyn FnMut(&str, Leaf<'a>, usize),
+    ids: PathIds<'f>,
+    leaf: &'f mut LeafSink<'a, 'f>,
 }
 
 impl<'a> OnePass<'a, '_> {
-    /// An object at `{`. `walk_root`: the resource itself, whose `resourceType` gives no
-    /// leaf. Same grammar and depth limit as `Parser::object`.
+    /// An object at `{`, the value at `node`. `walk_root`:
+    /// the resource itself, whose `resourceType` gives no leaf. Same grammar and depth
+    /// limit as `Parser::object`.
     fn object(
         &mut self,
         path: &mut String,
         depth: usize,
         walk_root: bool,
-        members: Members<'a>,
+        members: Members,
+        node: Place,
     ) -> Result<(), Leave> {
         if depth >= self.p.max_depth {
             return Err(Leave);
@@ -823,8 +1027,7 @@ impl<'a> OnePass<'a, '_> {
             self.p.i += 1;
             return Ok(());
         }
-        // The children of the base, looked up at the first member.
-        let mut children = None;
+        let base = members.base;
         loop {
             self.p.ws();
             if self.p.peek() != Some(b'"') {
@@ -841,53 +1044,27 @@ impl<'a> OnePass<'a, '_> {
             self.p.i += 1;
             self.p.ws();
             let len = path.len();
-            if members.resource && key == "resourceType" {
-                // Not an element; a leaf inside contained resources only.
-                path.push('.');
-                path.push_str(key);
-                self.value(path, depth + 1, false, walk_root, Expect::Any)?;
-                path.truncate(len);
-            } else {
-                let (name, twin) = match key.strip_prefix('_') {
-                    Some(n) if !n.is_empty() => (n, true),
-                    _ => (key, false),
-                };
-                let expect = match members.base {
-                    None => Expect::Any,
-                    Some(base) => {
-                        let of = match children {
-                            Some(c) => c,
-                            None => {
-                                let c = super::table::r4().children_of(base).ok_or(Leave)?;
-                                children = Some(c);
-                                c
-                            }
-                        };
-                        let (child, shape, cbase) = of.get(name).ok_or(Leave)?;
-                        let repeats = child.def.repeats();
-                        if twin {
-                            if shape == super::table::JsonShape::Object {
-                                return Err(Leave); // `_` form of a non-primitive
-                            }
-                            Expect::Twin { repeats }
-                        } else {
-                            let resource = child.ty().unwrap_or("BackboneElement") == "Resource";
-                            Expect::Element {
-                                repeats,
-                                item: ItemOf {
-                                    shape,
-                                    base: cbase,
-                                    resource,
-                                },
-                            }
-                        }
-                    }
-                };
-                path.push('.');
-                path.push_str(name);
-                self.value(path, depth + 1, false, false, expect)?;
-                path.truncate(len);
-            }
+            let is_type = members.resource && key == "resourceType";
+            // A bracket in a name would read as an index in the path: such a member is
+            // not cached, its leaves get their path id the string way.
+            let found = match node {
+                Place::Known(parent, _) if !key.contains('[') => {
+                    self.ids.members.find(parent, base, members.resource, key)
+                }
+                _ => NONE,
+            };
+            let (expect, child) = match self.ids.members.members.get(found as usize) {
+                Some(m) => (m.expect, Place::Known(found, node.rep())),
+                None => (member_expect(base, members.resource, key), Place::Fallback),
+            };
+            let expect = expect.ok_or(Leave)?;
+            let name = if is_type { key } else { split_twin(key).0 };
+            path.push('.');
+            path.push_str(name);
+            // The root's `resourceType` is not a leaf (a contained resource's is).
+            let muted = is_type && walk_root;
+            self.value(path, depth + 1, false, muted, expect, child)?;
+            path.truncate(len);
             self.p.ws();
             match self.p.peek() {
                 Some(b',') => self.p.i += 1,
@@ -900,14 +1077,16 @@ impl<'a> OnePass<'a, '_> {
         }
     }
 
-    /// One value: checked against `expect`, its leaves given unless `muted`.
+    /// One value, at `node`: checked against `expect`,
+    /// its leaves given unless `muted`.
     fn value(
         &mut self,
         path: &mut String,
         depth: usize,
         in_array: bool,
         muted: bool,
-        expect: Expect<'a>,
+        expect: Expect,
+        node: Place,
     ) -> Result<(), Leave> {
         use super::table::JsonShape;
         self.p.ws();
@@ -964,9 +1143,7 @@ impl<'a> OnePass<'a, '_> {
                     Expect::Element { item, .. } | Expect::Item(item) if item.resource => {
                         // A contained resource: checked under its type, which must open it.
                         let rt = self.leading_type().ok_or(Leave)?;
-                        if !super::table::r4().is_resource_type(rt) {
-                            return Err(Leave);
-                        }
+                        let rt = super::table::r4().resource_type(rt).ok_or(Leave)?;
                         Members {
                             base: Some(rt),
                             resource: true,
@@ -981,7 +1158,7 @@ impl<'a> OnePass<'a, '_> {
                         resource: false,
                     },
                 };
-                self.object(path, depth, false, members)
+                self.object(path, depth, false, members, node)
             }
             b'[' => {
                 if depth >= self.p.max_depth {
@@ -1007,7 +1184,14 @@ impl<'a> OnePass<'a, '_> {
                 let mut n = 0usize;
                 loop {
                     push_index(path, n);
-                    self.value(path, depth + 1, true, muted, inner)?;
+                    let item = match node {
+                        Place::Known(m, _) => Place::Known(
+                            m,
+                            u64::try_from(n).map_or(u64::MAX, |n| n.saturating_add(1)),
+                        ),
+                        Place::Fallback => Place::Fallback,
+                    };
+                    self.value(path, depth + 1, true, muted, inner, item)?;
                     path.truncate(len);
                     n += 1;
                     self.p.ws();
@@ -1023,30 +1207,30 @@ impl<'a> OnePass<'a, '_> {
             }
             b'"' => {
                 let raw = self.p.string()?;
-                self.emit(path, muted, Leaf::String(raw), at);
+                self.emit(path, muted, Leaf::String(raw), at, node);
                 Ok(())
             }
             b't' => {
                 self.p.literal("true", Node::Bool(true))?;
-                self.emit(path, muted, Leaf::Bool(true), at);
+                self.emit(path, muted, Leaf::Bool(true), at, node);
                 Ok(())
             }
             b'f' => {
                 self.p.literal("false", Node::Bool(false))?;
-                self.emit(path, muted, Leaf::Bool(false), at);
+                self.emit(path, muted, Leaf::Bool(false), at, node);
                 Ok(())
             }
             b'n' => {
                 self.p.literal("null", Node::Null)?;
                 // A null inside an array aligns a primitive array with its `_name` twin.
                 if !in_array {
-                    self.emit(path, muted, Leaf::Null, at);
+                    self.emit(path, muted, Leaf::Null, at, node);
                 }
                 Ok(())
             }
             _ => {
                 let n = self.p.number()?;
-                self.emit(path, muted, Leaf::Number(n), at);
+                self.emit(path, muted, Leaf::Number(n), at, node);
                 Ok(())
             }
         }
@@ -1073,10 +1257,30 @@ impl<'a> OnePass<'a, '_> {
         q.string().ok().filter(|t| !t.contains('\\'))
     }
 
-    fn emit(&mut self, path: &str, muted: bool, leaf: Leaf<'a>, at: usize) {
-        if !muted {
-            (self.leaf)(path, leaf, at);
+    /// Gives a leaf with its path's id and innermost repetition (`None`: no id, as
+    /// the string way would give none).
+    fn emit(&mut self, path: &str, muted: bool, leaf: Leaf<'a>, at: usize, node: Place) {
+        if muted {
+            return;
         }
+        let facts = match node {
+            Place::Known(i, rep) => {
+                let id = match self.ids.members.members.get(i as usize).map(|m| m.leaf) {
+                    Some(UNKNOWN) => {
+                        let id = self.ids.by_string(path).map_or(NO_ID, |(id, _)| id);
+                        if let Some(m) = self.ids.members.members.get_mut(i as usize) {
+                            m.leaf = id;
+                        }
+                        id
+                    }
+                    Some(id) => id,
+                    None => NO_ID,
+                };
+                (id != NO_ID).then_some((id, rep))
+            }
+            Place::Fallback => self.ids.by_string(path),
+        };
+        (self.leaf)(path, leaf, at, facts);
     }
 }
 

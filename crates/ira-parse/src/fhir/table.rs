@@ -169,6 +169,15 @@ impl R4Table {
         self.kind(name) == Some(DefKind::Resource)
     }
 
+    /// The table's own copy of the resource type `name` (a `'static` name, so that
+    /// callers can key caches by it), `None` if it is not a concrete R4 resource type.
+    pub(crate) fn resource_type(&self, name: &str) -> Option<&'static str> {
+        self.defs
+            .get_key_value(name)
+            .filter(|(_, k)| **k == DefKind::Resource)
+            .map(|(k, _)| *k)
+    }
+
     /// All concrete R4 resource type names (unordered).
     pub fn resource_types(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.defs
