@@ -76,20 +76,41 @@ fn key(segment: [u8; 3], field: u16, component: u16) -> Key {
         | u64::from(component)
 }
 
-/// The map's facts per v2 position.
-#[derive(Debug, Default)]
-pub struct Positions {
-    table: FastMap<Key, Position>,
+/// The map's facts per v2 position. A segment's positions are resolved through the
+/// map at the first lookup in that segment, not all at once: resolving every position
+/// of the map took a third of a small analysis, and a feed uses a few dozen of the
+/// map's segments (a FHIR-only run none).
+pub struct Positions<'m> {
+    map: &'m Map,
+    /// Segments the map knows, each with its positions once resolved.
+    segments: FastMap<[u8; 3], OnceLock<SegmentPositions>>,
     /// Fields the map reads in its conditions (OBX-2 decides how OBX-5 maps).
     decides: FastMap<([u8; 3], u16), ()>,
-    /// Segments the map knows.
-    segments: FastMap<[u8; 3], ()>,
-    /// The CX (identifier) fields of each segment, in field order.
-    cx_fields: FastMap<[u8; 3], Vec<u16>>,
+    /// Vocabulary indexes, shared by the positions of every segment.
+    codes: std::sync::Mutex<std::collections::HashMap<String, Option<Arc<CodeIndex>>>>,
 }
 
-impl Positions {
-    pub fn build(map: &Map) -> Self {
+/// The positions of one segment.
+#[derive(Debug, Default)]
+struct SegmentPositions {
+    table: FastMap<Key, Position>,
+    /// The CX (identifier) fields, in field order.
+    cx_fields: Vec<u16>,
+}
+
+impl std::fmt::Debug for Positions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let resolved = self.segments.values().filter(|s| s.get().is_some()).count();
+        f.debug_struct("Positions")
+            .field("segments", &self.segments.len())
+            .field("resolved", &resolved)
+            .finish()
+    }
+}
+
+impl<'m> Positions<'m> {
+    /// The positions of `map`, resolved segment by segment as they are looked up.
+    pub fn build(map: &'m Map) -> Self {
         let mut decides = HashSet::new();
         for seg in map.segments() {
             for row in seg.rows() {
@@ -101,38 +122,56 @@ impl Positions {
         let segments = map
             .segments()
             .filter_map(|s| <[u8; 3]>::try_from(s.id.as_bytes()).ok())
-            .map(|id| (id, ()))
+            .map(|id| (id, OnceLock::new()))
             .collect();
-        let mut table = build(map);
-        let mut cx_fields: FastMap<[u8; 3], Vec<u16>> = FastMap::default();
+        Self {
+            map,
+            segments,
+            decides: decides.into_iter().map(|k| (k, ())).collect(),
+            codes: Default::default(),
+        }
+    }
+
+    /// The positions of `segment` (resolved now if this is the first lookup), `None` if
+    /// the map has no segment map for it.
+    fn segment(&self, segment: [u8; 3]) -> Option<&SegmentPositions> {
+        let cell = self.segments.get(&segment)?;
+        Some(cell.get_or_init(|| self.resolve(segment)))
+    }
+
+    /// Resolves the positions of `segment`: as [`build`] does for the whole map.
+    fn resolve(&self, segment: [u8; 3]) -> SegmentPositions {
+        // A poisoned lock only means another thread panicked while resolving; the
+        // cache holds complete entries only.
+        let mut codes = self
+            .codes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut table = build_where(self.map, &mut codes, |id| id == segment);
+        let mut cx_fields = Vec::new();
         for (k, pos) in table.iter_mut() {
-            let segment = [(k >> 56) as u8, (k >> 48) as u8, (k >> 40) as u8];
             let field = (k >> 16) as u16;
-            pos.decides = decides.contains(&(segment, field));
+            pos.decides = self.decides.contains_key(&(segment, field));
             if k & 0xFFFF == 0 && pos.v2_type == "CX" {
-                cx_fields.entry(segment).or_default().push(field);
+                cx_fields.push(field);
             }
         }
-        cx_fields.values_mut().for_each(|v| v.sort_unstable());
-        Self {
-            table,
-            decides: decides.into_iter().map(|k| (k, ())).collect(),
-            segments,
-            cx_fields,
-        }
+        cx_fields.sort_unstable();
+        SegmentPositions { table, cx_fields }
     }
 
     /// The fields of `segment` whose datatype is CX (an identifier), in field order:
     /// one lookup per segment instead of one per field.
     pub fn cx_fields(&self, segment: [u8; 3]) -> &[u16] {
-        self.cx_fields.get(&segment).map_or(&[], Vec::as_slice)
+        self.segment(segment)
+            .map_or(&[], |s| s.cx_fields.as_slice())
     }
 
     /// The datatype and target of the leaf at `path`. A field not split into components
     /// (`component == 0`) is read as its first component when its type is composite
     /// (a TS holds its DTM in component 1).
     pub fn position(&self, path: &V2Path) -> Option<&Position> {
-        let t = &self.table;
+        let t = &self.segment(path.segment)?.table;
         let field = t.get(&key(path.segment, path.field, 0))?;
         if path.component == 0 {
             return match t.get(&key(path.segment, path.field, 1)) {
@@ -146,7 +185,9 @@ impl Positions {
     /// The datatype and target of the whole field of `path` (`PID-3`: CX →
     /// `Patient.identifier`), whatever its component.
     pub fn field(&self, path: &V2Path) -> Option<&Position> {
-        self.table.get(&key(path.segment, path.field, 0))
+        self.segment(path.segment)?
+            .table
+            .get(&key(path.segment, path.field, 0))
     }
 
     /// True when a condition of the map reads this field: the field is consumed by the
@@ -175,7 +216,7 @@ pub struct V2Position<'a> {
 
 impl<'a> V2Position<'a> {
     /// The facts of the schema position of `path`.
-    pub fn of(path: &V2Path, positions: &'a Positions) -> Self {
+    pub fn of(path: &V2Path, positions: &'a Positions<'_>) -> Self {
         let path = path.schema_key();
         let field = positions.field(&path);
         // `position` starts with the same field lookup; skip it when the field is unknown.
@@ -208,7 +249,7 @@ pub struct V2Leaf<'a, 'i> {
 impl<'a, 'i> V2Leaf<'a, 'i> {
     /// The leaf of `item` (`None` for a FHIR item).
     #[inline]
-    pub fn of(item: &'a Item<'i>, positions: &'a Positions) -> Option<Self> {
+    pub fn of(item: &'a Item<'i>, positions: &'a Positions<'_>) -> Option<Self> {
         let ElementPath::V2(path) = item.path else {
             return None;
         };
@@ -269,7 +310,7 @@ pub fn unpack_path(k: u128) -> V2Path {
 #[derive(Debug)]
 pub struct RuleEnv<'m> {
     pub map: &'m Map,
-    pub positions: Positions,
+    pub positions: Positions<'m>,
 }
 
 impl<'m> RuleEnv<'m> {
@@ -287,20 +328,28 @@ impl<'m> RuleEnv<'m> {
     }
 }
 
-fn build(map: &Map) -> FastMap<Key, Position> {
+/// The positions of the map's rows whose segment `wanted` accepts (the first row of a
+/// position wins, in map order), vocabulary indexes shared through `codes`.
+fn build_where(
+    map: &Map,
+    codes: &mut std::collections::HashMap<String, Option<Arc<CodeIndex>>>,
+    wanted: impl Fn([u8; 3]) -> bool,
+) -> FastMap<Key, Position> {
     let mut out = FastMap::default();
-    let mut codes = std::collections::HashMap::new();
     for seg in map.segments() {
         for row in seg.rows() {
             let Ok(id) = <[u8; 3]>::try_from(row.segment.as_bytes()) else {
                 continue;
             };
+            if !wanted(id) {
+                continue;
+            }
             let field_key = key(id, row.field, 0);
             if out.contains_key(&field_key) {
                 continue;
             }
             let path = V2Path::field(id, row.field);
-            out.insert(field_key, position_of(map, &path, &row.v2_type, &mut codes));
+            out.insert(field_key, position_of(map, &path, &row.v2_type, codes));
             if let Some(dt) = map.datatype(&row.v2_type) {
                 for c in dt.rows() {
                     let k = key(id, row.field, c.component);
@@ -311,7 +360,7 @@ fn build(map: &Map) -> FastMap<Key, Position> {
                         component: c.component,
                         ..path
                     };
-                    out.insert(k, position_of(map, &path, &c.v2_type, &mut codes));
+                    out.insert(k, position_of(map, &path, &c.v2_type, codes));
                 }
             }
         }
@@ -380,6 +429,53 @@ mod tests {
 
     fn decides_mapping(p: &V2Path) -> bool {
         RuleEnv::builtin().positions.decides_mapping(p)
+    }
+
+    /// Resolving segment by segment gives exactly the positions of resolving the whole
+    /// map at once (the `decides` flags and CX fields included).
+    #[test]
+    fn segments_resolved_lazily_equal_the_whole_map() {
+        let map = Map::builtin();
+        let lazy = Positions::build(map);
+        let mut all = build_where(map, &mut Default::default(), |_| true);
+        assert!(all.len() > 1000, "{} positions", all.len());
+        let mut cx: std::collections::BTreeMap<[u8; 3], Vec<u16>> = Default::default();
+        let decides: HashSet<_> = lazy.decides.keys().copied().collect();
+        for (k, pos) in all.iter_mut() {
+            let segment = [(*k >> 56) as u8, (*k >> 48) as u8, (*k >> 40) as u8];
+            let field = (*k >> 16) as u16;
+            pos.decides = decides.contains(&(segment, field));
+            if *k & 0xFFFF == 0 && pos.v2_type == "CX" {
+                cx.entry(segment).or_default().push(field);
+            }
+            let got = lazy
+                .segment(segment)
+                .and_then(|s| s.table.get(k))
+                .unwrap_or_else(|| panic!("{k:x} not resolved lazily"));
+            let facts = |p: &Position| {
+                (
+                    p.v2_type.clone(),
+                    p.target.clone(),
+                    p.vocabulary.clone(),
+                    p.temporal,
+                    p.decides,
+                    p.codes.as_ref().map(|c| (c.name.clone(), c.target_only)),
+                )
+            };
+            assert_eq!(facts(got), facts(pos), "{k:x}");
+        }
+        let resolved: usize = lazy
+            .segments
+            .values()
+            .filter_map(|s| s.get())
+            .map(|s| s.table.len())
+            .sum();
+        assert_eq!(resolved, all.len());
+        for (segment, mut fields) in cx {
+            fields.sort_unstable();
+            assert_eq!(lazy.cx_fields(segment), fields.as_slice());
+        }
+        assert!(!lazy.cx_fields(*b"PID").is_empty());
     }
 
     #[test]
