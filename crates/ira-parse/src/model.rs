@@ -164,6 +164,22 @@ pub trait Sample {
         self.walk(&mut |item| visit(item, None));
     }
 
+    /// [`Sample::walk_fhir`] without the items whose path `filter` does not want (an
+    /// item whose path has no facts is always visited). For a consumer that looks at a
+    /// few paths: a resource handed on by the reader's walk cache skips the others
+    /// before an item is built for them.
+    fn walk_fhir_where(
+        &self,
+        filter: &mut crate::fhir::PathFilter,
+        visit: &mut dyn FnMut(&Item<'_>, Option<&crate::fhir::PathFacts<'_>>),
+    ) {
+        self.walk_fhir(&mut |item, facts| {
+            if facts.is_none_or(|f| filter.wants(f.id, || f.stripped)) {
+                visit(item, facts);
+            }
+        });
+    }
+
     /// The HL7 v2 message behind this sample, for analysis that needs the message's
     /// own structure (segment order, MSH fields, raw bytes).
     fn as_v2(&self) -> Option<&crate::hl7::Message<'_>> {

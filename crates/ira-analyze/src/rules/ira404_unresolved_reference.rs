@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use ira_parse::Location;
-use ira_parse::fhir::table;
+use ira_parse::fhir::{PathFilter, table};
 use ira_parse::model::{ElementPath, Sample};
 
 use super::file_rule::{FileRule, FileState, Interner, KeySet, downcast, key_hash};
@@ -110,6 +110,17 @@ struct State {
     strings: Interner,
     /// Whether a stripped path is a `Reference.reference` leaf.
     is_ref: FastMap<String, bool>,
+    /// The paths the walk below looks at (kept from sample to sample).
+    filter: Option<PathFilter>,
+}
+
+/// A superset of the paths the walk of [`State::observe`] looks at (by their ends,
+/// without indexes): the others are skipped before an item is built.
+fn concerns(stripped: &str) -> bool {
+    stripped.ends_with(".id")
+        || stripped.ends_with(".reference")
+        || stripped.ends_with(".fullUrl")
+        || stripped == "Bundle.type"
 }
 
 impl FileState for State {
@@ -131,7 +142,11 @@ impl FileState for State {
         let mut contained_ids: HashSet<String> = HashSet::new();
         let mut contained_refs: Vec<(String, String, Location)> = Vec::new();
         let mut refs: Vec<(Target, String, Location)> = Vec::new();
-        sample.walk(&mut |item| {
+        let mut filter = self
+            .filter
+            .take()
+            .unwrap_or_else(|| PathFilter::new(concerns));
+        sample.walk_fhir_where(&mut filter, &mut |item, _| {
             let ElementPath::Fhir(p) = item.path else {
                 return;
             };
@@ -188,6 +203,7 @@ impl FileState for State {
                 _ => {}
             }
         });
+        self.filter = Some(filter);
         if !self.types.contains(kind) {
             self.types.insert(kind.to_owned());
         }
@@ -279,6 +295,8 @@ impl FileState for State {
             refs,
             strings,
             is_ref,
+            // A cache of this chunk's paths: this state keeps its own.
+            filter: _,
         } = *next;
         let base = self.samples;
         self.samples = self.samples.saturating_add(samples);

@@ -1,5 +1,6 @@
 //! IRA601 identifier-without-authority: identifiers that do not say who issued them.
 
+use ira_parse::fhir::{PathFacts, PathFilter};
 use ira_parse::model::{ElementPath, Sample, V2Path};
 
 use super::v2types::{RuleEnv, pack_path, unpack_path};
@@ -89,16 +90,11 @@ impl SampleRule for Rule {
             // identifier[i] prefixes that have a value, and those that have a system.
             let mut valued: Vec<(String, String, ira_parse::Location)> = Vec::new();
             let mut with_system: Vec<String> = Vec::new();
-            sample.walk_fhir(&mut |item, facts| {
+            let mut visit = |item: &ira_parse::model::Item<'_>, facts: Option<&PathFacts<'_>>| {
                 let ElementPath::Fhir(p) = item.path else {
                     return;
                 };
-                // A path that ends `.identifier[i].value` (or `.system`) ends
-                // `.identifier.value` without its indexes: most items stop here.
-                if let Some(f) = facts
-                    && !f.stripped.ends_with(".identifier.value")
-                    && !f.stripped.ends_with(".identifier.system")
-                {
+                if facts.is_some_and(|f| !concerns(f.stripped)) {
                     return;
                 }
                 let Some(i) = rfind_identifier(p) else {
@@ -115,7 +111,10 @@ impl SampleRule for Rule {
                     ".system" => with_system.push(prefix.to_owned()),
                     _ => {}
                 }
-            });
+            };
+            // Most items are skipped by the filter before they are built (one filter
+            // per thread, kept from sample to sample).
+            FILTER.with_borrow_mut(|f| sample.walk_fhir_where(f, &mut visit));
             for (prefix, schema, at) in valued {
                 if !with_system.contains(&prefix) {
                     found.note(
@@ -152,6 +151,16 @@ impl SampleRule for Rule {
             .and_then(|p| p.target.clone());
         Some((Some(format!("{path}.{c}")), target, detail.to_owned()))
     }
+}
+
+/// A path that ends `.identifier[i].value` (or `.system`) ends `.identifier.value`
+/// without its indexes: the only FHIR items this rule looks at.
+fn concerns(stripped: &str) -> bool {
+    stripped.ends_with(".identifier.value") || stripped.ends_with(".identifier.system")
+}
+
+thread_local! {
+    static FILTER: std::cell::RefCell<PathFilter> = std::cell::RefCell::new(PathFilter::new(concerns));
 }
 
 /// `Patient.identifier[0]` → `Patient.identifier`.

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use ira_parse::fhir::PathFilter;
 use ira_parse::model::{ElementPath, Sample};
 use ira_parse::{FileId, Location};
 
@@ -134,6 +135,8 @@ struct State {
     described: HashMap<[u32; 3], u32>,
     /// Bundle shells (scope, start) with two entries of one `fullUrl`.
     shared_full_urls: Vec<(String, Location)>,
+    /// The paths the walk of [`State::observe`] looks at (kept from sample to sample).
+    filter: Option<PathFilter>,
 }
 
 impl State {
@@ -177,6 +180,16 @@ impl State {
     }
 }
 
+/// A superset of the paths the walk of [`State::observe`] looks at (by their ends or an
+/// identifier on the way, without indexes): the others are skipped before an item is
+/// built.
+fn concerns(stripped: &str) -> bool {
+    stripped.ends_with(".id")
+        || stripped.ends_with(".fullUrl")
+        || stripped == "Bundle.type"
+        || stripped.contains(".identifier.")
+}
+
 impl FileState for State {
     fn observe(&mut self, sample: &dyn Sample, scope: &str) {
         if sample.as_fhir().is_none() {
@@ -202,7 +215,11 @@ impl FileState for State {
         let mut bundle_type = None;
         let mut full_urls: HashSet<u64> = HashSet::new();
         let mut shared_full_url = false;
-        sample.walk(&mut |item| {
+        let mut filter = self
+            .filter
+            .take()
+            .unwrap_or_else(|| PathFilter::new(concerns));
+        sample.walk_fhir_where(&mut filter, &mut |item, _| {
             let ElementPath::Fhir(p) = item.path else {
                 return;
             };
@@ -224,6 +241,7 @@ impl FileState for State {
                 }
             }
         });
+        self.filter = Some(filter);
         if bundle {
             self.history |= bundle_type.as_deref() == Some("history");
             if shared_full_url {

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
 use super::lite::{Leaf, MemberCache, PathIds, unescape};
-use super::path::{PathFacts, PathTable, strip_plain};
+use super::path::{PathFacts, PathFilter, PathTable, strip_plain};
 use super::{Resource, walk};
 use crate::model::{ElementPath, Item, Sample, SampleInfo, TypeHint, Value};
 
@@ -167,13 +167,22 @@ impl WalkCache {
     fn replay(
         &self,
         resource: &Resource,
+        mut filter: Option<&mut PathFilter>,
         visit: &mut dyn FnMut(&Item<'_>, Option<&PathFacts<'_>>),
     ) {
         let text = &*resource.text;
         let mut start = 0;
         for k in &self.items {
-            let path = self.paths.get(start..k.end).unwrap_or_default();
+            let from = start;
             start = k.end;
+            // Skipped before anything is built for the item.
+            if let Some(f) = filter.as_deref_mut()
+                && k.id != NO_ID
+                && !f.wants(self.table.id(k.id), || self.table.get(k.id).0)
+            {
+                continue;
+            }
+            let path = self.paths.get(from..k.end).unwrap_or_default();
             let (value, hint) = match k.value {
                 KeptValue::Text(a, b) => (
                     Value::Text(Cow::Borrowed(range(text, a, b))),
@@ -293,6 +302,30 @@ impl Sample for CachedResource<'_, '_> {
     }
 
     fn walk_fhir(&self, visit: &mut dyn FnMut(&Item<'_>, Option<&PathFacts<'_>>)) {
+        self.replay_where(None, visit);
+    }
+
+    fn walk_fhir_where(
+        &self,
+        filter: &mut PathFilter,
+        visit: &mut dyn FnMut(&Item<'_>, Option<&PathFacts<'_>>),
+    ) {
+        self.replay_where(Some(filter), visit);
+    }
+
+    fn as_fhir(&self) -> Option<&Resource> {
+        Some(self.resource)
+    }
+}
+
+impl CachedResource<'_, '_> {
+    /// Walks the text the first time and keeps the items, then replays them (those
+    /// `filter` wants, if any).
+    fn replay_where(
+        &self,
+        filter: Option<&mut PathFilter>,
+        visit: &mut dyn FnMut(&Item<'_>, Option<&PathFacts<'_>>),
+    ) {
         // A walk from inside a walk (the cache is busy) walks the text.
         let Ok(mut cache) = self.cache.try_borrow_mut() else {
             self.resource.walk(&mut |item| visit(item, None));
@@ -307,11 +340,7 @@ impl Sample for CachedResource<'_, '_> {
             });
             self.kept.set(true);
         }
-        cache.replay(self.resource, visit);
-    }
-
-    fn as_fhir(&self) -> Option<&Resource> {
-        Some(self.resource)
+        cache.replay(self.resource, filter, visit);
     }
 }
 
@@ -359,5 +388,47 @@ mod tests {
         };
         assert_eq!(lines.first(), Some(&1));
         assert_eq!(lines.last(), Some(&4));
+    }
+
+    /// A filtered walk gives exactly the items of the whole walk whose path the filter
+    /// wants, and asks the filter once per path.
+    #[test]
+    fn a_filtered_walk_skips_only_unwanted_paths() {
+        let json = r#"{"resourceType":"Patient","id":"p1","identifier":[{"system":"s","value":"1"},{"value":"2"}],"name":[{"family":"F","given":["A","B"]}]}"#;
+        let resources =
+            crate::fhir::read_ndjson(format!("{json}\n{json}").as_bytes(), FileId(0)).resources;
+        let mut cache = WalkCache::default();
+        static ASKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        fn wants(p: &str) -> bool {
+            ASKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            p.contains(".identifier.") || p.ends_with(".given")
+        }
+        let mut filter = PathFilter::new(wants);
+        for r in &resources {
+            let cached = cache.sample(r);
+            let mut all = Vec::new();
+            cached.walk_fhir(&mut |i, f| {
+                all.push((format!("{i:?}"), f.map(|f| f.stripped.to_owned())))
+            });
+            let mut some = Vec::new();
+            cached.walk_fhir_where(&mut filter, &mut |i, _| some.push(format!("{i:?}")));
+            let expected: Vec<String> = all
+                .into_iter()
+                .filter(|(_, s)| {
+                    s.as_deref()
+                        .is_none_or(|s| s.contains(".identifier.") || s.ends_with(".given"))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(some, expected);
+            assert_eq!(some.len(), 5, "{some:?}");
+            // The default implementation (no walk cache) filters the same way.
+            let mut direct = Vec::new();
+            let mut fresh = PathFilter::new(wants);
+            r.walk_fhir_where(&mut fresh, &mut |i, _| direct.push(format!("{i:?}")));
+            assert_eq!(direct.len(), 7, "no facts: nothing skipped");
+        }
+        // Paths: id, identifier.system, identifier.value, name.family, name.given.
+        assert_eq!(ASKED.load(std::sync::atomic::Ordering::Relaxed), 5);
     }
 }

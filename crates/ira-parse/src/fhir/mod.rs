@@ -46,7 +46,7 @@ pub use cache::{CachedResource, WalkCache};
 pub use json::{
     NdjsonLines, NdjsonReader, read_json, read_json_with, read_ndjson, read_ndjson_with,
 };
-pub use path::{ByPath, PathFacts, PathId, strip_plain};
+pub use path::{ByPath, PathFacts, PathFilter, PathId, strip_plain};
 pub use schema::check_schema;
 pub use xml::{read_xml, read_xml_with};
 

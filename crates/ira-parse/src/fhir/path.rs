@@ -130,6 +130,15 @@ impl PathTable {
     }
 
     /// The path of `id` and its [`PathId`].
+    /// The [`PathId`] of `id` (without its name).
+    #[inline]
+    pub(crate) fn id(&self, id: u32) -> PathId {
+        PathId {
+            table: self.table,
+            index: id,
+        }
+    }
+
     pub(crate) fn get(&self, id: u32) -> (&str, PathId) {
         let i = id as usize;
         let start = match i.checked_sub(1) {
@@ -276,6 +285,39 @@ mod tests {
         // Another table: what was kept is not used.
         if let Some(c) = c {
             assert_eq!(kept.get_or(c, || 9), 9);
+        }
+    }
+}
+
+/// Which FHIR paths a consumer wants (see [`crate::model::Sample::walk_fhir_where`]):
+/// `wants` is asked once per path id, with the path without indexes, and its answer
+/// kept. Keep the filter from sample to sample (per file), so that it asks once.
+#[derive(Debug, Clone)]
+pub struct PathFilter {
+    wants: fn(&str) -> bool,
+    known: ByPath<bool>,
+}
+
+impl PathFilter {
+    /// A filter that asks `wants` about each path without indexes.
+    pub fn new(wants: fn(&str) -> bool) -> Self {
+        Self {
+            wants,
+            known: ByPath::default(),
+        }
+    }
+
+    /// Whether items at the path `id` are wanted; `stripped` gives the path without
+    /// indexes, called only the first time `id` is met.
+    #[inline]
+    pub fn wants<'s>(&mut self, id: PathId, stripped: impl FnOnce() -> &'s str) -> bool {
+        match self.known.get(id) {
+            Some(b) => b,
+            None => {
+                let b = (self.wants)(stripped());
+                self.known.insert(id, b);
+                b
+            }
         }
     }
 }
