@@ -65,8 +65,13 @@ struct LegacySink<'e> {
 impl SampleSink for LegacySink<'_> {
     /// One walk over the sample feeds the profiler and every leaf rule.
     fn sample(&mut self, sample: &dyn Sample, issues: &[Issue]) {
-        let mut p = self.profiler.begin_sample(sample);
-        let mut r = self.rules.begin_sample_with(sample, issues);
+        // The sample's kind, structure and scope, worked out once for both.
+        let info = sample.info();
+        let structure = crate::rules::structure_of(&info);
+        let mut p = self.profiler.begin_sample_as(&info, &structure);
+        let mut r = self
+            .rules
+            .begin_sample_in(sample, issues, structure.scope());
         let (profiler, rules) = (&mut self.profiler, &mut self.rules);
         match sample.as_v2() {
             // The reader's inlined leaf loop: no indirect call per leaf.

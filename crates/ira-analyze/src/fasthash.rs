@@ -133,9 +133,12 @@ impl<V> StrMap<V> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StrCounter {
     map: StrMap<u64>,
-    /// The first [`StrCounter::FEW`] short keys met, with their counts (a key is either
-    /// here or in `map`), and the index of the last one counted.
-    few: Vec<(u128, u64)>,
+    /// The first [`StrCounter::FEW`] short keys met (`few[..len]`), with their counts (a
+    /// key is either here or in `map`), and the index of the last one counted. Kept
+    /// inline: a coded slot's counter is a cache miss away already, and a vector here
+    /// was a second one per value.
+    few: [(u128, u64); StrCounter::FEW],
+    len: usize,
     last: usize,
 }
 
@@ -151,20 +154,22 @@ impl StrCounter {
             *self.map.entry_utf8_or_insert_with(b, || 0) += 1;
             return;
         };
-        if let Some(e) = self.few.get_mut(self.last)
+        let few = &mut self.few[..self.len.min(Self::FEW)];
+        if let Some(e) = few.get_mut(self.last)
             && e.0 == k
         {
             e.1 += 1;
             return;
         }
-        if let Some(i) = self.few.iter().position(|e| e.0 == k) {
+        if let Some(i) = few.iter().position(|e| e.0 == k) {
             self.last = i;
-            if let Some(e) = self.few.get_mut(i) {
+            if let Some(e) = few.get_mut(i) {
                 e.1 += 1;
             }
-        } else if self.few.len() < Self::FEW {
-            self.last = self.few.len();
-            self.few.push((k, 1));
+        } else if let Some(e) = self.few.get_mut(self.len) {
+            *e = (k, 1);
+            self.last = self.len;
+            self.len += 1;
         } else {
             *self.map.short.entry(k).or_insert(0) += 1;
         }
@@ -172,7 +177,7 @@ impl StrCounter {
 
     /// Every string with its count (in no particular order).
     pub(crate) fn into_entries(mut self) -> impl Iterator<Item = (String, u64)> {
-        for (k, n) in self.few.drain(..) {
+        for &(k, n) in &self.few[..self.len.min(Self::FEW)] {
             *self.map.short.entry(k).or_insert(0) += n;
         }
         self.map.into_entries()

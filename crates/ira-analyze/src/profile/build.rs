@@ -16,6 +16,7 @@ use super::stats::{CodeStats, LOCATIONS_KEPT, PathProfile, SeenAt, is_code_shape
 use super::types::{self, Check, Leaf};
 use super::{Group, GroupStandard, PathKey, Profile};
 use crate::map::Map;
+use crate::rules::Structure;
 
 use crate::fasthash::{FastMap, StrCounter};
 
@@ -550,14 +551,13 @@ impl FileProfiler {
         }
     }
 
-    fn group(&mut self, info: &SampleInfo<'_>) -> usize {
+    fn group(&mut self, info: &SampleInfo<'_>, structure: &Structure<'_>) -> usize {
         let standard = match info.standard {
             Standard::V2 => GroupStandard::V2,
             Standard::Fhir => GroupStandard::Fhir,
         };
         // The same grouping as the rules: the declared structure, else the one the
         // standard assigns to the trigger (v2.3 feeds leave MSH-9.3 empty), else the kind.
-        let structure = crate::rules::structure_of(info);
         let name: &str = structure.name.as_deref().unwrap_or(&info.kind);
         let version = info.version.as_deref();
         if let Some(i) = self.groups.iter().position(|g| {
@@ -637,14 +637,25 @@ impl FileProfiler {
     /// call [`FileProfiler::end_sample`]; [`SampleSink::sample`] does all three.
     pub fn begin_sample(&mut self, sample: &dyn Sample) -> ProfSample {
         let info = sample.info();
-        let group = self.group(&info);
+        let structure = crate::rules::structure_of(&info);
+        self.begin_sample_as(&info, &structure)
+    }
+
+    /// [`FileProfiler::begin_sample`] for a sample whose info and structure the caller
+    /// worked out already.
+    pub fn begin_sample_as(
+        &mut self,
+        info: &SampleInfo<'_>,
+        structure: &Structure<'_>,
+    ) -> ProfSample {
+        let group = self.group(info, structure);
         self.samples += 1;
         if let Some(g) = self.groups.get_mut(group) {
             g.samples += 1;
             match g.kinds.get_mut(info.kind.as_ref()) {
                 Some(n) => *n += 1,
                 None => {
-                    g.kinds.insert(info.kind.into_owned(), 1);
+                    g.kinds.insert(info.kind.to_string(), 1);
                 }
             }
         }

@@ -86,12 +86,17 @@ impl<'e> SampleRuleRun<'e> {
 
     /// Feeds one sample of the file to every file rule.
     pub fn observe_file(&mut self, sample: &dyn Sample) {
+        let scope = structure_of(&sample.info()).scope();
+        self.observe_file_in(sample, &scope);
+    }
+
+    /// [`SampleRuleRun::observe_file`] for a sample whose scope is known.
+    fn observe_file_in(&mut self, sample: &dyn Sample, scope: &str) {
         if self.files.is_empty() {
             self.files = file_rules().iter().map(|r| r.start()).collect();
         }
-        let scope = structure_of(&sample.info()).scope();
         for state in &mut self.files {
-            state.observe(sample, &scope);
+            state.observe(sample, scope);
         }
     }
 
@@ -105,8 +110,18 @@ impl<'e> SampleRuleRun<'e> {
     /// [`SampleRuleRun::begin_sample`] with the issues the reader found in the sample
     /// (for the rules that look at them, [`SampleRule::issues`]).
     pub fn begin_sample_with(&mut self, sample: &dyn Sample, issues: &[Issue]) -> RuleSample {
-        let info = sample.info();
-        let scope = structure_of(&info).scope();
+        let scope = structure_of(&sample.info()).scope();
+        self.begin_sample_in(sample, issues, scope)
+    }
+
+    /// [`SampleRuleRun::begin_sample_with`] for a sample whose scope (see
+    /// [`super::Structure::scope`]) the caller worked out already.
+    pub fn begin_sample_in(
+        &mut self,
+        sample: &dyn Sample,
+        issues: &[Issue],
+        scope: String,
+    ) -> RuleSample {
         self.tally.count_sample(&scope);
         let v2 = sample.as_v2().is_some();
         let cx = SampleCx {
@@ -121,7 +136,7 @@ impl<'e> SampleRuleRun<'e> {
                 rule.observe(sample, &cx, &mut self.tally);
             }
         }
-        self.observe_file(sample);
+        self.observe_file_in(sample, &scope);
         if v2 && self.noted.is_empty() {
             self.noted = leaf_rules().iter().map(|_| Noted::default()).collect();
         }
