@@ -16,6 +16,7 @@ use ira_parse::input::{Discovery, SourceFile, detect};
 use ira_parse::model::Sample;
 
 use crate::account::{Accountant, FileAccount, Role};
+use crate::leaves::{Both, LeafIndex};
 use crate::map::Map;
 use crate::profile::{FileProfiler, Profile};
 use crate::rules::{
@@ -60,6 +61,8 @@ pub struct Analysis {
 struct LegacySink<'e> {
     profiler: FileProfiler,
     rules: SampleRuleRun<'e>,
+    /// One lookup per v2 leaf for both.
+    index: LeafIndex<'e>,
 }
 
 impl SampleSink for LegacySink<'_> {
@@ -72,14 +75,21 @@ impl SampleSink for LegacySink<'_> {
         let mut r = self
             .rules
             .begin_sample_in(sample, issues, structure.scope());
-        let (profiler, rules) = (&mut self.profiler, &mut self.rules);
+        let (profiler, rules, index) = (&mut self.profiler, &mut self.rules, &mut self.index);
         match sample.as_v2() {
             // The reader's inlined leaf loop: no indirect call per leaf.
-            Some(m) => m.for_each_leaf(|leaf| {
-                let item = m.item(leaf);
-                profiler.item(&mut p, &item);
-                rules.item(&mut r, &item);
-            }),
+            Some(m) => {
+                let mut prev = LeafIndex::START;
+                let mut to = Both {
+                    profiler,
+                    p: &mut p,
+                    rules,
+                    r: &mut r,
+                };
+                m.for_each_leaf(|leaf| {
+                    index.leaf(&mut prev, &m.item(leaf), leaf.path, &mut to);
+                });
+            }
             None => sample.walk_fhir(&mut |item, facts| {
                 profiler.item_with(&mut p, item, facts);
                 rules.item(&mut r, item);
@@ -191,6 +201,7 @@ where
                 &|| LegacySink {
                     profiler: FileProfiler::new(path.clone()),
                     rules: SampleRuleRun::new(&env),
+                    index: LeafIndex::new(),
                 },
                 &|sink: LegacySink<'_>| {
                     let (tally, states) = sink.rules.finish_open();
@@ -297,4 +308,108 @@ where
     let mut acct = Accountant::new(sink);
     let counts = read_samples(file, format, &bytes, options, &mut acct);
     acct.finish(file, Role::Target, format, counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use ira_parse::FileId;
+    use ira_parse::input::Format;
+
+    use super::*;
+
+    /// `.hl7` fixtures, recursively, in name order.
+    fn hl7_fixtures(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                hl7_fixtures(&p, out);
+            } else if p.extension().is_some_and(|e| e == "hl7") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// The shared leaf index hands the profiler and the leaf rules what each finds on
+    /// its own: one pass through [`LegacySink`] gives the profile and findings of the
+    /// profiler and the rules each reading the file by itself.
+    #[test]
+    fn the_shared_leaf_index_changes_nothing() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut paths = Vec::new();
+        hl7_fixtures(&root, &mut paths);
+        assert!(
+            paths.len() > 20,
+            "fixtures not found under {}",
+            root.display()
+        );
+        for p in paths {
+            files.push((
+                p.display().to_string(),
+                std::fs::read(&p).unwrap_or_default(),
+            ));
+        }
+        files.push((
+            "generated.hl7".into(),
+            ira_gen::hl7_corpus(&ira_gen::Hl7Options {
+                seed: 11,
+                target_bytes: 300_000,
+                ..Default::default()
+            }),
+        ));
+        // OBX-5 typed by OBX-2 (the type changing between OBX of one message), a
+        // component past 4095 (a path the index does not cover), groups alternating.
+        let crafted = "MSH|^~\\&|A|B|C|D|20240101||ORU^R01^ORU_R01|1|P|2.5.1\rPID|1||X^^^H^MR\rOBX|1|NM|c^t^LN||7|mg\rOBX|2|ST|c^t^LN||seven\rOBX|3|CE|c^t^LN||a^b^L\rZZZ|1|".to_owned()
+            + &"^".repeat(4100)
+            + "x\r\nMSH|^~\\&|A|B|C|D|20240101||ADT^A01^ADT_A01|2|P|2.5.1\rPID|1||Y^^^H^MR\rPV1|1|I\r\nMSH|^~\\&|A|B|C|D|20240101||ORU^R01^ORU_R01|3|P|2.5.1\rOBX|1|ST|c^t^LN||7\rOBX|2|NM|c^t^LN||8\r";
+        files.push(("crafted.hl7".into(), crafted.into_bytes()));
+        let env = RuleEnv::builtin();
+        for (name, bytes) in &files {
+            let file = SourceFile {
+                id: FileId(0),
+                path: PathBuf::from(name),
+                walked: false,
+            };
+            let mut shared = LegacySink {
+                profiler: FileProfiler::new(name.clone()),
+                rules: SampleRuleRun::new(env),
+                index: LeafIndex::new(),
+            };
+            read_samples(
+                &file,
+                Format::Hl7v2,
+                bytes,
+                ReadOptions::default(),
+                &mut shared,
+            );
+            let mut profiler = FileProfiler::new(name.clone());
+            read_samples(
+                &file,
+                Format::Hl7v2,
+                bytes,
+                ReadOptions::default(),
+                &mut profiler,
+            );
+            let mut rules = SampleRuleRun::new(env);
+            read_samples(
+                &file,
+                Format::Hl7v2,
+                bytes,
+                ReadOptions::default(),
+                &mut rules,
+            );
+            assert_eq!(shared.profiler.finish(), profiler.finish(), "{name}");
+            assert_eq!(
+                format!("{:?}", shared.rules.finish()),
+                format!("{:?}", rules.finish()),
+                "{name}"
+            );
+        }
+    }
 }

@@ -16,6 +16,7 @@
 pub mod account;
 pub mod analysis;
 mod fasthash;
+mod leaves;
 pub mod map;
 pub mod overview;
 pub mod profile;

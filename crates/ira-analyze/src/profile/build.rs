@@ -484,6 +484,24 @@ impl GroupBuild {
     }
 }
 
+/// See [`FileProfiler::obx_type`].
+#[inline]
+fn obx_type_of(s: &mut ProfSample, p: &V2Path, item: &Item<'_>) -> Option<&'static str> {
+    // Segment ids matched byte by byte: `==` on `[u8; 3]` is a call to `memcmp` here,
+    // per leaf.
+    if !matches!(p.segment, [b'O', b'B', b'X']) {
+        return None;
+    }
+    if p.field == 2 && p.repetition == 1 && p.component <= 1 {
+        s.obx = (p.occurrence, types::obx_value_type(&item.value.text()));
+    }
+    if p.field == 5 && s.obx.0 == p.occurrence {
+        s.obx.1
+    } else {
+        None
+    }
+}
+
 /// No leaf (see [`GroupBuild::next`]).
 const NONE: u32 = u32::MAX;
 
@@ -497,7 +515,7 @@ fn obx_id(t: Option<&'static str>) -> usize {
 /// A schema key (occurrence and repetition 1) in one word: segment, field, component
 /// and subcomponent; `None` for a component or subcomponent above 4095.
 #[inline]
-fn pack(p: &V2Path) -> Option<u64> {
+pub(crate) fn pack(p: &V2Path) -> Option<u64> {
     if p.component > 0xFFF || p.subcomponent > 0xFFF {
         return None;
     }
@@ -693,17 +711,7 @@ impl FileProfiler {
         };
         match item.path {
             ElementPath::V2(p) => {
-                // Segment ids matched byte by byte: `==` on `[u8; 3]` is a call to
-                // `memcmp` here, per leaf.
-                let obx = matches!(p.segment, [b'O', b'B', b'X']);
-                if obx && p.field == 2 && p.repetition == 1 && p.component <= 1 {
-                    s.obx = (p.occurrence, types::obx_value_type(&item.value.text()));
-                }
-                let ot = if obx && p.field == 5 && s.obx.0 == p.occurrence {
-                    s.obx.1
-                } else {
-                    None
-                };
+                let ot = obx_type_of(s, &p, item);
                 let (slot, leaf) = group.v2_next(p.schema_key(), ot, &mut s.prev);
                 group.record(slot, leaf, item, u64::from(p.repetition), s.stamp, touched);
             }
@@ -730,6 +738,53 @@ impl FileProfiler {
                 group.record(slot, leaf, item, rep, s.stamp, touched);
             }
         }
+    }
+
+    /// The OBX-5 value type a v2 leaf of the sample is profiled under (OBX-5 is typed by
+    /// OBX-2 of the same OBX, which this notes when it meets it); `None` for other leaves.
+    #[inline]
+    pub(crate) fn obx_type(
+        s: &mut ProfSample,
+        p: &V2Path,
+        item: &Item<'_>,
+    ) -> Option<&'static str> {
+        obx_type_of(s, p, item)
+    }
+
+    /// The (slot, leaf) of the v2 schema key `key` (packed by [`pack`]) with OBX-5 type
+    /// `obx` in the sample's group, made if new (see [`crate::leaves::LeafIndex`]).
+    pub(crate) fn v2_slot(
+        &mut self,
+        s: &ProfSample,
+        key: V2Path,
+        obx: Option<&'static str>,
+    ) -> Option<(u32, u32)> {
+        let g = self.groups.get_mut(s.group)?;
+        let (slot, leaf) = g.v2_entry(key, obx);
+        Some((u32::try_from(slot).ok()?, u32::try_from(leaf).ok()?))
+    }
+
+    /// Records one v2 leaf of the sample at (slot, leaf) from [`FileProfiler::v2_slot`].
+    #[inline]
+    pub(crate) fn record_v2(
+        &mut self,
+        s: &ProfSample,
+        slot: u32,
+        leaf: u32,
+        item: &Item<'_>,
+        rep: u64,
+    ) {
+        let Self {
+            groups, touched, ..
+        } = self;
+        if let Some(g) = groups.get_mut(s.group) {
+            g.record(slot as usize, leaf as usize, item, rep, s.stamp, touched);
+        }
+    }
+
+    /// The index of the sample's group (see [`crate::leaves::LeafIndex`]).
+    pub(crate) fn group_of(s: &ProfSample) -> usize {
+        s.group
     }
 
     /// Ends the sample begun by [`FileProfiler::begin_sample`].

@@ -32,6 +32,7 @@ use ira_parse::Issue;
 use ira_parse::document::ReadOptions;
 use ira_parse::input::{Discovery, SourceFile};
 
+pub(crate) use build::pack;
 pub use build::{FileProfiler, ProfSample, profile_bytes, profile_file};
 pub use stats::{
     CodeStats, LengthStats, PathProfile, SeenAt, TableCounts, TimezoneCounts, TypeStats,

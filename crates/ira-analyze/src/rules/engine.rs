@@ -157,12 +157,32 @@ impl<'e> SampleRuleRun<'e> {
         let ElementPath::V2(path) = item.path else {
             return;
         };
-        let env = self.env;
         let (at, wanted) = self.position(&path, &mut s.prev);
-        if wanted == 0 {
+        self.leaf_at(s, item, path, &at, wanted);
+    }
+
+    /// The facts of the schema position of `path` and the leaf rules that want its
+    /// leaves (a bit per rule), for a caller that keeps them per position.
+    pub(crate) fn subscription(&self, path: &V2Path) -> (V2Position<'e>, u32) {
+        subscribe(path, self.env)
+    }
+
+    /// A v2 leaf of the sample at `path`, whose position's facts and subscription the
+    /// caller found (see [`SampleRuleRun::subscription`]): the rules that want it see it.
+    #[inline]
+    pub(crate) fn leaf_at(
+        &mut self,
+        s: &RuleSample,
+        item: &Item<'_>,
+        path: V2Path,
+        at: &V2Position<'e>,
+        wanted: u32,
+    ) {
+        if wanted == 0 || !s.v2 {
             return;
         }
-        let leaf = V2Leaf::at(item, path, &at);
+        let env = self.env;
+        let leaf = V2Leaf::at(item, path, at);
         let cx = SampleCx {
             scope: &s.scope,
             env,

@@ -55,7 +55,7 @@ use ira_parse::Issue;
 use ira_parse::model::Sample;
 
 pub use context::{AnalysisContext, ContextRule};
-pub use engine::{SampleRuleRun, run_sample_rules, run_sample_rules_with};
+pub use engine::{RuleSample, SampleRuleRun, run_sample_rules, run_sample_rules_with};
 pub use file_rule::{FileRule, FileState, FileStates};
 pub use structures::{Slot, Structure, Syntax, Violation, structure_of, syntax};
 pub use tally::{Evidence, Finding, PackedKey, SampleFindings, Tally, TallyKey};
