@@ -97,7 +97,18 @@ impl Value<'_> {
     /// (bad escapes, invalid bytes) are reported by the reader, not here.
     pub fn text(&self) -> Cow<'_, str> {
         match self {
-            Value::V2 { raw, encoding, .. } => encoding.decode(raw),
+            Value::V2 {
+                raw,
+                encoding,
+                plain,
+            } => {
+                // Printable ASCII without the escape character is its own text in every
+                // charset: nothing to unescape or convert.
+                if *plain && let Ok(s) = std::str::from_utf8(raw) {
+                    return Cow::Borrowed(s);
+                }
+                encoding.decode(raw)
+            }
             Value::Text(s) | Value::Number(s) => Cow::Borrowed(s.as_ref()),
             Value::Bool(true) => Cow::Borrowed("true"),
             Value::Bool(false) => Cow::Borrowed("false"),

@@ -371,6 +371,8 @@ fn plain_bytes_only_for_values_that_are_their_own_text() {
     for m in ira_parse::hl7::read(file, ira_parse::FileId(0)) {
         m.for_each_leaf(|l| {
             let item = m.item(l);
+            // The text is the decoded raw value, whether or not it took the plain path.
+            assert_eq!(item.value.text(), m.encoding().decode(l.raw), "{}", l.path);
             let plain = item.value.plain_bytes().map(<[u8]>::to_vec);
             seen.push((l.path.to_string(), l.plain, plain));
         });
