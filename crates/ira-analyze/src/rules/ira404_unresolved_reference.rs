@@ -394,11 +394,12 @@ fn classify(value: &str) -> Option<Target> {
 /// The R4 resource type named `name`, as the table's own string (looked up in a set
 /// built once, not by a scan of the table).
 fn resource_type(name: &str) -> Option<&'static str> {
-    static TYPES: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    // Names are short and trusted (the table's): the fast hasher, not SipHash.
+    static TYPES: std::sync::OnceLock<FastMap<&'static str, ()>> = std::sync::OnceLock::new();
     TYPES
-        .get_or_init(|| table::r4().resource_types().collect())
-        .get(name)
-        .copied()
+        .get_or_init(|| table::r4().resource_types().map(|t| (t, ())).collect())
+        .get_key_value(name)
+        .map(|(k, _)| *k)
 }
 
 /// `Type` and `id` at the end of a `fullUrl` (`http://x/fhir/Patient/1/_history/2`).

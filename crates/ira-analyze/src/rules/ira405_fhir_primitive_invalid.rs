@@ -6,7 +6,7 @@ use ira_parse::fhir::{ByPath, PathFacts, table};
 use ira_parse::model::{ElementPath, Sample, Value};
 
 use super::{Category, RiskSeverity, RuleDoc, RuleMeta, SampleCx, SampleRule, Tally, TallyKey};
-use crate::target::{PrimitiveProblem, check_primitive};
+use crate::target::{Primitive, PrimitiveProblem};
 
 pub(super) struct Rule;
 
@@ -75,10 +75,10 @@ impl SampleRule for Rule {
                         (buf.as_str(), cache.type_of(&buf))
                     }
                 };
-                let Some(ty) = ty else {
+                let Some((ty, kind)) = ty else {
                     return;
                 };
-                let Some(problem) = check_primitive(ty, text) else {
+                let Some(problem) = kind.check(text) else {
                     return;
                 };
                 if !found
@@ -113,14 +113,14 @@ const CACHE_CAP: usize = 1 << 16;
 /// between threads, and resolving a path through the R4 table for every leaf of every
 /// sample would cost more than the check itself.
 #[derive(Default)]
-struct TypeCache(
-    crate::fasthash::FastMap<String, Option<&'static str>>,
-    ByPath<Option<&'static str>>,
-);
+struct TypeCache(crate::fasthash::FastMap<String, Checked>, ByPath<Checked>);
+
+/// A path's primitive type, when its values are checked: its name and kind.
+type Checked = Option<(&'static str, Primitive)>;
 
 impl TypeCache {
     /// [`TypeCache::type_of`] the walk's stripped path, kept by its id.
-    fn type_by_id(&mut self, facts: &PathFacts<'_>) -> Option<&'static str> {
+    fn type_by_id(&mut self, facts: &PathFacts<'_>) -> Checked {
         if let Some(t) = self.1.get(facts.id) {
             return t;
         }
@@ -129,14 +129,14 @@ impl TypeCache {
         t
     }
 
-    fn type_of(&mut self, path: &str) -> Option<&'static str> {
+    fn type_of(&mut self, path: &str) -> Checked {
         if let Some(t) = self.0.get(path) {
             return *t;
         }
         if self.0.len() >= CACHE_CAP {
             self.0.clear();
         }
-        let t = primitive_type(path);
+        let t = primitive_type(path).and_then(|t| Some((t, Primitive::of(t)?)));
         self.0.insert(path.to_owned(), t);
         t
     }

@@ -48,7 +48,7 @@ mod usage;
 
 pub(crate) use artifacts::resources as artifacts_resources;
 pub use artifacts::{Artifacts, LoadError};
-pub use primitive::{PrimitiveProblem, check_primitive};
+pub use primitive::{Primitive, PrimitiveProblem, check_primitive};
 pub use requirements::{ElementRequirements, Fact, ProfileElement, Requirements, Source};
 pub use structure::{Binding, BindingStrength, ElementConstraint, StructureDefinition, TypeRef};
 pub use terminology::{CodeSystem, Membership, Terminology, ValueSet, ValueSetInclude};

@@ -109,88 +109,118 @@ impl std::fmt::Display for PrimitiveProblem {
 /// `base64Binary`, `string`, `markdown`). `None` when valid, or when the type has no
 /// rule here (complex types).
 pub fn check_primitive(fhir_type: &str, text: &str) -> Option<PrimitiveProblem> {
-    use PrimitiveProblem as P;
-    let known = matches!(
-        fhir_type,
-        "boolean"
-            | "integer"
-            | "positiveInt"
-            | "unsignedInt"
-            | "decimal"
-            | "date"
-            | "dateTime"
-            | "instant"
-            | "time"
-            | "id"
-            | "code"
-            | "uri"
-            | "url"
-            | "canonical"
-            | "oid"
-            | "uuid"
-            | "base64Binary"
-            | "string"
-            | "markdown"
-    );
-    if !known {
-        return None;
+    Primitive::of(fhir_type).and_then(|kind| kind.check(text))
+}
+
+/// An R4 primitive type [`check_primitive`] checks, told from its name once (a caller
+/// checking many values of one element keeps it instead of the name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Primitive {
+    Boolean,
+    Integer,
+    PositiveInt,
+    UnsignedInt,
+    Decimal,
+    Date,
+    DateTime,
+    Instant,
+    Time,
+    Id,
+    Code,
+    /// `uri`, `url`, `canonical`.
+    Uri,
+    Oid,
+    Uuid,
+    Base64Binary,
+    /// `string`, `markdown`.
+    Text,
+}
+
+impl Primitive {
+    /// The primitive type named `fhir_type`, `None` for one not checked.
+    pub fn of(fhir_type: &str) -> Option<Self> {
+        use Primitive as K;
+        Some(match fhir_type {
+            "boolean" => K::Boolean,
+            "integer" => K::Integer,
+            "positiveInt" => K::PositiveInt,
+            "unsignedInt" => K::UnsignedInt,
+            "decimal" => K::Decimal,
+            "date" => K::Date,
+            "dateTime" => K::DateTime,
+            "instant" => K::Instant,
+            "time" => K::Time,
+            "id" => K::Id,
+            "code" => K::Code,
+            "uri" | "url" | "canonical" => K::Uri,
+            "oid" => K::Oid,
+            "uuid" => K::Uuid,
+            "base64Binary" => K::Base64Binary,
+            "string" | "markdown" => K::Text,
+            _ => return None,
+        })
     }
-    if text.trim().is_empty() {
-        return Some(P::Empty);
-    }
-    let ok = |b: bool, p: PrimitiveProblem| if b { None } else { Some(p) };
-    match fhir_type {
-        "boolean" => ok(text == "true" || text == "false", P::NotBoolean),
-        "integer" => {
-            if !is_integer(text) {
-                Some(P::NotInteger)
-            } else {
-                ok(text.parse::<i32>().is_ok(), P::IntegerOutOfRange)
-            }
+
+    /// What is wrong with `text` as a value of this type, `None` if nothing.
+    pub fn check(self, text: &str) -> Option<PrimitiveProblem> {
+        use Primitive as K;
+        use PrimitiveProblem as P;
+        if text.trim().is_empty() {
+            return Some(P::Empty);
         }
-        "positiveInt" => {
-            let t = text.strip_prefix('+').unwrap_or(text);
-            if !is_integer(t) || t.starts_with('-') || t == "0" {
-                Some(P::NotPositiveInt)
-            } else {
-                ok(t.parse::<i32>().is_ok(), P::IntegerOutOfRange)
+        let ok = |b: bool, p: PrimitiveProblem| if b { None } else { Some(p) };
+        match self {
+            K::Boolean => ok(text == "true" || text == "false", P::NotBoolean),
+            K::Integer => {
+                if !is_integer(text) {
+                    Some(P::NotInteger)
+                } else {
+                    ok(text.parse::<i32>().is_ok(), P::IntegerOutOfRange)
+                }
             }
-        }
-        "unsignedInt" => {
-            if !is_integer(text) || text.starts_with('-') {
-                Some(P::NotUnsignedInt)
-            } else {
-                ok(text.parse::<i32>().is_ok(), P::IntegerOutOfRange)
+            K::PositiveInt => {
+                let t = text.strip_prefix('+').unwrap_or(text);
+                if !is_integer(t) || t.starts_with('-') || t == "0" {
+                    Some(P::NotPositiveInt)
+                } else {
+                    ok(t.parse::<i32>().is_ok(), P::IntegerOutOfRange)
+                }
             }
+            K::UnsignedInt => {
+                if !is_integer(text) || text.starts_with('-') {
+                    Some(P::NotUnsignedInt)
+                } else {
+                    ok(text.parse::<i32>().is_ok(), P::IntegerOutOfRange)
+                }
+            }
+            K::Decimal => ok(is_decimal(text), P::NotDecimal),
+            K::Date => ok(date(text).is_some_and(|rest| rest.is_empty()), P::BadDate),
+            K::DateTime => date_time(text),
+            K::Instant => ok(instant(text), P::BadInstant),
+            K::Time => ok(time(text).is_some_and(|rest| rest.is_empty()), P::BadTime),
+            K::Id => ok(
+                text.len() <= 64
+                    && text
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'),
+                P::BadId,
+            ),
+            K::Code => ok(
+                text.split(' ')
+                    .all(|w| !w.is_empty() && !w.chars().any(char::is_whitespace)),
+                P::CodeWhitespace,
+            ),
+            K::Uri => ok(!text.chars().any(char::is_whitespace), P::UriWhitespace),
+            K::Oid => ok(is_oid(text), P::BadOid),
+            K::Uuid => ok(is_uuid(text), P::BadUuid),
+            K::Base64Binary => ok(is_base64(text), P::BadBase64),
+            K::Text => ok(
+                !text
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')),
+                P::ControlCharacter,
+            ),
         }
-        "decimal" => ok(is_decimal(text), P::NotDecimal),
-        "date" => ok(date(text).is_some_and(|rest| rest.is_empty()), P::BadDate),
-        "dateTime" => date_time(text),
-        "instant" => ok(instant(text), P::BadInstant),
-        "time" => ok(time(text).is_some_and(|rest| rest.is_empty()), P::BadTime),
-        "id" => ok(
-            text.len() <= 64
-                && text
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'),
-            P::BadId,
-        ),
-        "code" => ok(
-            text.split(' ')
-                .all(|w| !w.is_empty() && !w.chars().any(char::is_whitespace)),
-            P::CodeWhitespace,
-        ),
-        "uri" | "url" | "canonical" => ok(!text.chars().any(char::is_whitespace), P::UriWhitespace),
-        "oid" => ok(is_oid(text), P::BadOid),
-        "uuid" => ok(is_uuid(text), P::BadUuid),
-        "base64Binary" => ok(is_base64(text), P::BadBase64),
-        // string, markdown
-        _ => ok(
-            !text
-                .chars()
-                .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')),
-            P::ControlCharacter,
-        ),
     }
 }
 
