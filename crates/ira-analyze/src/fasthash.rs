@@ -19,7 +19,7 @@ fn pack_short(s: &str) -> Option<u128> {
 }
 
 #[inline]
-fn pack_short_bytes(b: &[u8]) -> Option<u128> {
+pub(crate) fn pack_short_bytes(b: &[u8]) -> Option<u128> {
     let len = u8::try_from(b.len()).ok().filter(|&n| n <= 15)?;
     // Little-endian bytes by shifts: codes are a few bytes, and copying a slice of
     // unknown length into an array is a call to `memcpy`.
@@ -172,6 +172,23 @@ impl StrCounter {
             self.len += 1;
         } else {
             *self.map.short.entry(k).or_insert(0) += 1;
+        }
+    }
+
+    /// Counts the short key `k` (packed by [`pack_short_bytes`]) `n` times.
+    pub(crate) fn add_packed(&mut self, k: u128, n: u64) {
+        let few = &mut self.few[..self.len.min(Self::FEW)];
+        if let Some(i) = few.iter().position(|e| e.0 == k) {
+            self.last = i;
+            if let Some(e) = few.get_mut(i) {
+                e.1 += n;
+            }
+        } else if let Some(e) = self.few.get_mut(self.len) {
+            *e = (k, n);
+            self.last = self.len;
+            self.len += 1;
+        } else {
+            *self.map.short.entry(k).or_insert(0) += n;
         }
     }
 

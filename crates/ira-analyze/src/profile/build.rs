@@ -18,34 +18,46 @@ use super::{Group, GroupStandard, PathKey, Profile};
 use crate::map::Map;
 use crate::rules::Structure;
 
-use crate::fasthash::{FastMap, StrCounter};
+use crate::fasthash::{FastMap, StrCounter, pack_short_bytes};
 
 /// A location kept as one of a path's first: (offset, line, message).
 type At = (u64, u32, Option<u32>);
 
 /// One path of one group while a file is read: what is touched for every value, kept
 /// small and together (a file has thousands of slots; each value reads one). The rest
-/// of the path's profile waits in [`SlotInfo`].
+/// of the path's profile waits in [`SlotInfo`]. Laid out by hand (`repr(C)`, a cache
+/// line apart): the first line is what every value touches, the second what a coded
+/// value touches; the rest is touched when a run ends or a location is kept.
+#[repr(C, align(64))]
 struct Slot {
     /// The sample that last touched the slot, and what it did there so far.
     stamp: u64,
+    values: u64,
     in_sample: u64,
     reps: u64,
-    values: u64,
     nulls: u64,
-    /// First locations in this file, sorted, `first_len` of them.
-    first: [At; LOCATIONS_KEPT],
-    first_len: usize,
-    /// Values per exact length up to [`EXACT_LENGTHS`] (into the length statistics at
-    /// the end: an array slot per value instead of an ordered-map entry).
-    lengths: Vec<u64>,
     /// The last length counted and how many values in a row had it, not yet in
     /// `lengths`: most fields keep their length from value to value (dates, codes,
     /// ids), and a slot's length array is a cache miss away (thousands of slots).
     run: (usize, u64),
+    /// The byte offset of the last of the first locations once all are kept
+    /// (`u64::MAX` until then): a later value, further in the file, is not looked at.
+    first_full: u64,
+    /// Coded values: how many, how many too long to count, and the last short code
+    /// with the values in a row that had it, not yet in `codes` (a field's code
+    /// repeats from message to message more often than not).
+    code_total: u64,
+    code_too_long: u64,
+    code_run: (u128, u64),
     /// Coded values in this file (capped when the file is finished): a hash table is
     /// cheaper per value than the capped ordered map.
     codes: Option<Box<FileCodes>>,
+    /// Values per exact length up to [`EXACT_LENGTHS`] (into the length statistics at
+    /// the end: an array slot per value instead of an ordered-map entry).
+    lengths: Vec<u64>,
+    /// First locations in this file, sorted, `first_len` of them.
+    first: [At; LOCATIONS_KEPT],
+    first_len: usize,
 }
 
 /// The parts of a path's profile touched once per sample or at the end of the file.
@@ -155,8 +167,6 @@ const EXACT_LENGTHS: usize = 256;
 
 #[derive(Default)]
 struct FileCodes {
-    total: u64,
-    too_long: u64,
     counts: StrCounter,
 }
 
@@ -194,6 +204,17 @@ struct GroupBuild {
 }
 
 impl Slot {
+    /// Moves the pending run of one short code into `codes`.
+    fn flush_code_run(&mut self) {
+        let (k, n) = std::mem::take(&mut self.code_run);
+        if n > 0 {
+            self.codes
+                .get_or_insert_with(Default::default)
+                .counts
+                .add_packed(k, n);
+        }
+    }
+
     /// Moves the pending run of equal lengths into `lengths`.
     #[inline]
     fn flush_run(&mut self) {
@@ -213,15 +234,19 @@ impl GroupBuild {
     fn slot(&mut self, key: String) -> usize {
         self.slots.push(Slot {
             stamp: 0,
+            values: 0,
             in_sample: 0,
             reps: 0,
-            values: 0,
             nulls: 0,
+            run: (0, 0),
+            first_full: u64::MAX,
+            code_total: 0,
+            code_too_long: 0,
+            code_run: (0, 0),
+            codes: None,
+            lengths: Vec::new(),
             first: [(0, 0, None); LOCATIONS_KEPT],
             first_len: 0,
-            lengths: Vec::new(),
-            run: (0, 0),
-            codes: None,
         });
         self.info.push(SlotInfo {
             key,
@@ -331,12 +356,21 @@ impl GroupBuild {
         s.in_sample += 1;
         s.reps = s.reps.max(rep);
         s.values += 1;
-        let at = (
-            item.location.offset,
-            item.location.line,
-            item.location.message,
-        );
-        keep_first(&mut s.first, &mut s.first_len, at);
+        // Values come in file order, so once the first locations are kept a value
+        // further in the file cannot be among them.
+        if item.location.offset <= s.first_full {
+            let at = (
+                item.location.offset,
+                item.location.line,
+                item.location.message,
+            );
+            keep_first(&mut s.first, &mut s.first_len, at);
+            if s.first_len >= LOCATIONS_KEPT
+                && let Some(last) = s.first.last()
+            {
+                s.first_full = last.0;
+            }
+        }
         if item.hint == TypeHint::Null {
             s.nulls += 1;
             return;
@@ -403,12 +437,22 @@ impl GroupBuild {
             }
         }
         if leaf.coded {
-            let c = s.codes.get_or_insert_with(Default::default);
-            c.total += 1;
+            s.code_total += 1;
             if !(in_table || is_code_shaped_utf8(text)) {
-                c.too_long += 1;
+                s.code_too_long += 1;
             } else {
-                c.counts.add_utf8(text);
+                match pack_short_bytes(text) {
+                    Some(k) if k == s.code_run.0 && s.code_run.1 > 0 => s.code_run.1 += 1,
+                    Some(k) => {
+                        s.flush_code_run();
+                        s.code_run = (k, 1);
+                    }
+                    None => s
+                        .codes
+                        .get_or_insert_with(Default::default)
+                        .counts
+                        .add_utf8(text),
+                }
             }
         }
     }
@@ -446,6 +490,7 @@ impl GroupBuild {
             .zip(self.info)
             .map(|(mut s, info)| {
                 s.flush_run();
+                s.flush_code_run();
                 let mut prof = info.prof;
                 prof.values = s.values;
                 prof.nulls = s.nulls;
@@ -453,12 +498,12 @@ impl GroupBuild {
                     prof.length.add_n(len as u64, n);
                 }
                 prof.length.finish();
-                if let Some(c) = s.codes {
-                    let c = *c;
+                if s.code_total > 0 {
+                    let counts = s.codes.map(|c| c.counts).unwrap_or_default();
                     prof.codes = Some(CodeStats::from_counts(
-                        c.total,
-                        c.too_long,
-                        c.counts.into_entries(),
+                        s.code_total,
+                        s.code_too_long,
+                        counts.into_entries(),
                     ));
                 }
                 prof.first_seen = s.first[..s.first_len.min(LOCATIONS_KEPT)]
