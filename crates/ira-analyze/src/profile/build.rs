@@ -888,6 +888,73 @@ mod tests {
         }
     }
 
+    /// Codes are counted exactly through runs of one code, more than eight distinct
+    /// codes (past the counter's inline ones), long codes, values that are no code and
+    /// explicit nulls; first
+    /// locations are the first three values however many follow.
+    #[test]
+    fn coded_values_are_counted_exactly_through_runs() {
+        let sexes = [
+            "F",
+            "F",
+            "M",
+            "F",
+            "U",
+            "U",
+            "U",
+            "A",
+            "N",
+            "O",
+            "X",
+            "Y",
+            "Z",
+            "F",
+            "M",
+            "\"\"",
+            "AVERYLONGCODEVALUEPASTSIXTEEN",
+            "F",
+            "F",
+            "Q",
+            "not a code at all",
+        ];
+        let mut file = String::new();
+        for (i, sex) in sexes.iter().enumerate() {
+            file.push_str(&format!(
+                "MSH|^~\\&|A|B|C|D|20240101||ADT^A01^ADT_A01|{i}|P|2.5.1\rPID|1||{i}^^^H^MR||DOE^J||19700101|{sex}\r"
+            ));
+        }
+        let p = profile_bytes("codes.hl7", file.as_bytes());
+        let g = p.groups.values().next().expect("one group");
+        let pid8 = g
+            .paths
+            .iter()
+            .find(|(k, _)| k.0 == "PID-8")
+            .map(|(_, v)| v)
+            .expect("PID-8 profiled");
+        let codes = pid8.codes.as_ref().expect("PID-8 is coded");
+        let mut want: std::collections::BTreeMap<String, u64> = Default::default();
+        // A long code is counted (in the counter's map, not its short keys); a value that
+        // does not look like a code is not.
+        for s in sexes.iter().filter(|s| !s.contains(' ') && **s != "\"\"") {
+            *want.entry((*s).to_owned()).or_default() += 1;
+        }
+        let got: std::collections::BTreeMap<String, u64> =
+            codes.values.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        assert_eq!(got, want);
+        assert_eq!(codes.too_long, 1);
+        assert_eq!(
+            codes.total,
+            sexes.len() as u64 - 1,
+            "the null is not a value"
+        );
+        assert_eq!(pid8.nulls, 1);
+        let offsets: Vec<u64> = pid8.first_seen.iter().map(|s| s.offset).collect();
+        assert_eq!(offsets.len(), LOCATIONS_KEPT);
+        assert!(offsets.windows(2).all(|w| w[0] < w[1]), "{offsets:?}");
+        let first = file.find("|F\r").map(|i| i as u64 + 1);
+        assert_eq!(offsets.first().copied(), first);
+    }
+
     #[test]
     fn strips_indexes_and_returns_the_innermost_repetition() {
         let mut b = String::new();
