@@ -88,7 +88,13 @@ const CONCEPT: &[&str] = &["CE", "CWE", "CNE", "CF"];
 
 /// The OBX-2 value as a known type name (`&'static`), if it is one.
 pub(crate) fn obx_value_type(v: &str) -> Option<&'static str> {
-    OBX_VALUE_TYPES.iter().copied().find(|t| *t == v.trim())
+    let v = v.trim().as_bytes();
+    // Names of two or three letters, compared in place (`==` on them is a `memcmp`
+    // call per candidate; this runs for every OBX).
+    OBX_VALUE_TYPES
+        .iter()
+        .copied()
+        .find(|t| t.len() == v.len() && t.bytes().zip(v).all(|(a, &b)| a == b))
 }
 
 fn is_primitive(t: &str) -> bool {
@@ -325,6 +331,21 @@ pub(crate) fn fhir_leaf(path: &str) -> Leaf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn obx_value_types_are_found_by_name_only() {
+        for t in OBX_VALUE_TYPES {
+            assert_eq!(obx_value_type(t), Some(*t));
+            assert_eq!(obx_value_type(&format!(" {t} ")), Some(*t));
+            assert_eq!(obx_value_type(&format!("{t}X")), None);
+            let prefix = &t[..t.len() - 1];
+            if !OBX_VALUE_TYPES.contains(&prefix) {
+                assert_eq!(obx_value_type(prefix), None);
+            }
+        }
+        assert_eq!(obx_value_type(""), None);
+        assert_eq!(obx_value_type("nm"), None);
+    }
 
     fn v2(p: &str) -> Leaf {
         v2_leaf(Map::builtin(), &V2Path::parse(p).unwrap(), None)
