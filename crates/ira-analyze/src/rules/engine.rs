@@ -187,10 +187,15 @@ impl<'e> SampleRuleRun<'e> {
             scope: &s.scope,
             env,
         };
-        for (i, (rule, noted)) in leaf_rules().iter().zip(self.noted.iter_mut()).enumerate() {
-            if wanted & bit(i) == 0 {
+        // Only the subscribed rules, by their bits: a leaf is wanted by one or two.
+        let rules = leaf_rules();
+        let mut w = wanted;
+        while w != 0 {
+            let i = w.trailing_zeros() as usize;
+            w &= w - 1;
+            let (Some(rule), Some(noted)) = (rules.get(i), self.noted.get_mut(i)) else {
                 continue;
-            }
+            };
             let mut f = SampleFindings::with(rule.meta().id, &s.scope, std::mem::take(noted));
             rule.v2_leaf(&leaf, &cx, &mut f);
             *noted = f.into_noted();
