@@ -10,8 +10,8 @@
 //!   concrete type (`Patient`, …) straight from the text and, only when that fails, asks
 //!   the enum (which builds a generic element tree first, and was most of this check's
 //!   time). The direct path is stricter than the enum on many inputs, never more lenient
-//!   where it is taken (Bundle, `contained`, empty arrays and `_div` stay on the enum):
-//!   so the answers, and the findings, are the enum's (`tests/differential.rs`).
+//!   where it is taken (Bundle, nested resources, empty arrays and `_div` stay on the
+//!   enum): so the answers, and the findings, are the enum's (`tests/differential.rs`).
 //!   `from_str::<Bundle>` refuses ordinary transaction bundles.
 //! * Strict mode refuses unknown elements; compatibility mode is meant to drop them, but
 //!   it never consumes an unknown element's value, and one holding a non-empty array

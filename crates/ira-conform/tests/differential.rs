@@ -452,6 +452,12 @@ fn bases() -> Vec<Value> {
     }
     let generated = read_ndjson(&ira_gen::fhir_ndjson(7, 100_000), FileId(0));
     generated.resources.iter().for_each(&mut add);
+    // Parameters, whose `parameter.resource` nests a resource outside `contained`.
+    let parameters = br#"{"resourceType":"Parameters","id":"ps","parameter":[{"name":"a","valueString":"x"},{"name":"n","valueDecimal":1.5},{"name":"r","resource":{"resourceType":"Patient","id":"p","gender":"female"}},{"name":"b","valueBoolean":true,"part":[{"name":"c","valueInteger":2}]}]}"#;
+    read_ndjson(parameters, FileId(0))
+        .resources
+        .iter()
+        .for_each(&mut add);
     by_type.into_values().flatten().collect()
 }
 
@@ -602,6 +608,13 @@ fn contained_resources_keep_the_enum() {
     assert_eq!(deserialize_error(text), None);
     assert_eq!(direct_error("Patient", text), None);
     assert_eq!(deserialize_error_as("Patient", text), None);
+    // Any nested resource likewise (here `Parameters.parameter.resource`).
+    let text = r#"{"resourceType":"Parameters","parameter":[{"name":"r","resource":{"resourceType":"Patient","id":"p"}},{"name":"b","valueDecimal":1.5,"extension":[{"url":"http://x","valueString":"s"}]}]}"#;
+    assert_eq!(direct_error("Parameters", text), None);
+    assert_eq!(
+        deserialize_error_as("Parameters", text),
+        deserialize_error(text)
+    );
 }
 
 #[test]

@@ -23,7 +23,8 @@
 //!   accepts it.
 //! * A text with `"_div"`: the direct path accepts extensions on the narrative's xhtml,
 //!   the enum refuses them.
-//! * A resource with `contained` resources: the direct path reads them through the enum,
+//! * A resource with `contained` resources, or any nested resource (a Bundle entry's,
+//!   `Parameters.parameter.resource`): the direct path reads them through the enum,
 //!   which leaves the members after them read in its tree mode (an `extension` array
 //!   after `contained` is refused); not worth following.
 //!
@@ -90,9 +91,9 @@ pub fn direct_error(resource_type: &str, text: &str) -> Option<Option<String>> {
 /// (`"value":7.50` → `"value":"7.50"`), `None` when the direct path must not be taken:
 /// an empty array (the enum panics on it, the direct path accepts it), a `_div` member
 /// (the direct path accepts extensions on the narrative's xhtml, the enum refuses
-/// them), `contained` (the direct path reads contained resources with the enum, which
-/// leaves the members after them read in its tree mode: an `extension` array there is
-/// refused), or a text not plain enough to follow (a member name with an escape,
+/// them), `contained` or any nested resource (the direct path reads them with the enum,
+/// which leaves the members after them read in its tree mode: an `extension` array
+/// there is refused), or a text not plain enough to follow (a member name with an escape,
 /// `resourceType` not first, nesting deeper than 128).
 ///
 /// fhirbolt 0.4's direct path reads a decimal as a JSON string only (with serde_json's
@@ -239,8 +240,10 @@ impl<'t> Scan<'t> {
             }
             if key == "resourceType" {
                 // The enum enters the type where it meets `resourceType`; only the
-                // first member is simple to follow.
-                if !first {
+                // first member is simple to follow. A nested resource (Bundle entry,
+                // `Parameters.parameter.resource`, …) is read by the direct path through
+                // the enum, as `contained` is: left to the enum.
+                if !first || depth > 0 {
                     return None;
                 }
                 self.ws();
@@ -437,6 +440,8 @@ mod tests {
         assert!(quote_decimals(r#"{"resourceType":"Patient","name":[ ]}"#).is_none());
         assert!(quote_decimals(r#"{"resourceType":"Patient","text":{"_div":{}}}"#).is_none());
         assert!(quote_decimals(r#"{"resourceType":"Patient","contained":[{}]}"#).is_none());
+        let nested = r#"{"resourceType":"Parameters","parameter":[{"name":"r","resource":{"resourceType":"Patient"}}]}"#;
+        assert!(quote_decimals(nested).is_none());
         // An empty array inside a string is only text.
         assert!(quote_decimals(r#"{"resourceType":"Patient","id":"[]"}"#).is_some());
     }
