@@ -1,4 +1,4 @@
-//! fhirbolt's R4 deserializer behind two functions.
+//! fhirbolt's R4 deserializers behind a few functions.
 //!
 //! Instantiating fhirbolt's serde code takes minutes in a release build. Here it is
 //! instantiated once, in a crate that depends on no other ira crate, so that a change
@@ -17,11 +17,12 @@
 //! (`tests/differential.rs`) check that on every fixture, fuzz seed, generated resource
 //! and systematic mutations of them. Found there, and kept on the enum:
 //!
-//! * Bundle: `from_str::<Bundle>` refuses ordinary transaction bundles, so the direct
-//!   run would only be wasted time.
+//! * Bundle: `from_str::<Bundle>` refuses ordinary transaction bundles (recorded in an
+//!   earlier session; likely the nested-resource cause below), so the direct run would
+//!   only be wasted time. Only Bundle shells reach the check, one per bundle.
 //! * A text with an empty array (`[]`): the enum panics (a fault), the direct path
 //!   accepts it.
-//! * A text with `"_div"`: the direct path accepts extensions on the narrative's xhtml,
+//! * A `_div` member: the direct path accepts extensions on the narrative's xhtml,
 //!   the enum refuses them.
 //! * A resource with `contained` resources, or any nested resource (a Bundle entry's,
 //!   `Parameters.parameter.resource`): the direct path reads them through the enum,
@@ -30,7 +31,7 @@
 //!
 //! And one difference worked around: the direct path refuses a JSON number in a
 //! decimal element (it reads decimals as strings only), so numbers in decimals are
-//! quoted first ([`quote_decimals`]).
+//! quoted first (`quote_decimals`).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -77,7 +78,8 @@ pub fn deserialize_error_as(resource_type: &str, text: &str) -> Option<String> {
 /// fhirbolt's error for `text` deserialized straight into the concrete R4 type named
 /// `resource_type` (strict mode, a panic counts as an error): `Some(None)` if it
 /// deserializes, `Some(Some(message))` if not, and `None` when the direct path is not
-/// taken (an unknown type, Bundle, a text with `null`; see the module doc).
+/// taken (an unknown type, Bundle, or a text `quote_decimals` gives up on; see the
+/// module doc).
 pub fn direct_error(resource_type: &str, text: &str) -> Option<Option<String>> {
     if resource_type == "Bundle" {
         return None;
