@@ -5,8 +5,14 @@
 //! that changing the readers does not compile it again). What we measured of
 //! fhirbolt 0.4 (feature `r4`):
 //!
-//! * Only the `Resource` enum deserializes ordinary transaction bundles;
-//!   `from_str::<Bundle>` does not, so every resource goes through the enum.
+//! * The oracle is fhirbolt's `Resource` enum: its verdict and message decide. It is
+//!   asked through `ira_fhirbolt::deserialize_error_as`, which first deserializes the
+//!   concrete type (`Patient`, …) straight from the text and, only when that fails, asks
+//!   the enum (which builds a generic element tree first, and was most of this check's
+//!   time). The direct path is stricter than the enum on many inputs, never more lenient
+//!   where it is taken (Bundle, nested resources, empty arrays and `_div` stay on the
+//!   enum): so the answers, and the findings, are the enum's (`tests/differential.rs`).
+//!   `from_str::<Bundle>` refuses ordinary transaction bundles.
 //! * Strict mode refuses unknown elements; compatibility mode is meant to drop them, but
 //!   it never consumes an unknown element's value, and one holding a non-empty array
 //!   (`"foo": [1]`, `"_foo": [..]`, at any depth) makes it loop forever (found by fuzzing,
@@ -34,86 +40,95 @@ pub struct FhirboltConformance;
 
 impl Conformance for FhirboltConformance {
     fn check(&self, resource: &Resource) -> Vec<Issue> {
-        if resource.version() != FHIR_VERSION {
-            return Vec::new(); // another FHIR version: the reader said so
-        }
-        let text = resource.json_text();
-        // Fast path: the text as it is, unless it may hold an empty array (see `sweep`).
-        if !may_have_empty_array(text) && run(text).is_none() {
-            return Vec::new();
-        }
-        let root = resource.to_json();
-        let mut s = Search {
-            root: &root,
-            runs: 0,
-        };
-        if s.passes(&[]) {
-            return Vec::new();
-        }
-        let mut faults = s.faults(&mut Vec::new(), &[]);
-        if faults.is_empty() {
-            faults.push(Vec::new()); // the resource itself (e.g. a required element missing)
-        }
-        // The reader's own check (run when the file was read) may have named the same
-        // elements already; only what it did not see is added.
-        let known: Vec<String> = check_schema(resource)
-            .into_iter()
-            .map(|i| i.detail)
-            .collect();
-        let mut issues = Vec::new();
-        for fault in &faults {
-            let path = path_of(resource.resource_type(), fault);
-            // The reader names `_x` as written; `path_of` names it `x`. A fault the
-            // reader named, or one inside an element it named unknown, is not
-            // reported again.
-            let written = written_path_of(resource.resource_type(), fault);
-            let seen = |k: &str| k == path || k == written;
-            let inside = |k: &str| within(&path, k) || within(&written, k);
-            if known.iter().any(|d| {
-                d.split_once(": ")
-                    .is_some_and(|(k, what)| seen(k) || (what == "unknown element" && inside(k)))
-            }) {
-                continue;
-            }
-            let others: Vec<Vec<Step>> = faults.iter().filter(|f| *f != fault).cloned().collect();
-            let what = match s.error_with(&others).as_deref().and_then(missing_field) {
-                Some(field) => format!("required element {field} is missing"),
-                None => "value not valid for its R4 type".to_owned(),
-            };
-            let detail = format!("{path}: {what} (fhirbolt)");
-            issues.push(Issue::new(
-                IssueCode::FhirSchema,
-                resource.location(),
-                detail,
-            ));
-        }
-        issues
+        check_with(resource, &mut run)
     }
 }
 
-/// fhirbolt's error for `text`, `None` if it deserializes (a panic counts as an error).
-fn run(text: &str) -> Option<String> {
-    ira_fhirbolt::deserialize_error(text)
+/// The check of [`FhirboltConformance`] with `oracle(resource_type, text)` in place of
+/// fhirbolt (every run, the fast path and each step of the search, asks it). For the
+/// differential tests, which compare the direct and the enum paths of `ira-fhirbolt`
+/// over whole checks and record every text the search tries.
+#[doc(hidden)]
+pub fn check_with(
+    resource: &Resource,
+    oracle: &mut dyn FnMut(&str, &str) -> Option<String>,
+) -> Vec<Issue> {
+    if resource.version() != FHIR_VERSION {
+        return Vec::new(); // another FHIR version: the reader said so
+    }
+    let text = resource.json_text();
+    // Fast path: the text as it is, unless it may hold an empty array (see `sweep`).
+    let resource_type = resource.resource_type();
+    if !may_have_empty_array(text) && oracle(resource_type, text).is_none() {
+        return Vec::new();
+    }
+    let root = resource.to_json();
+    let mut s = Search {
+        root: &root,
+        resource_type,
+        oracle,
+        runs: 0,
+    };
+    if s.passes(&[]) {
+        return Vec::new();
+    }
+    let mut faults = s.faults(&mut Vec::new(), &[]);
+    if faults.is_empty() {
+        faults.push(Vec::new()); // the resource itself (e.g. a required element missing)
+    }
+    // The reader's own check (run when the file was read) may have named the same
+    // elements already; only what it did not see is added.
+    let known: Vec<String> = check_schema(resource)
+        .into_iter()
+        .map(|i| i.detail)
+        .collect();
+    let mut issues = Vec::new();
+    for fault in &faults {
+        let path = path_of(resource.resource_type(), fault);
+        // The reader names `_x` as written; `path_of` names it `x`. A fault the
+        // reader named, or one inside an element it named unknown, is not
+        // reported again.
+        let written = written_path_of(resource.resource_type(), fault);
+        let seen = |k: &str| k == path || k == written;
+        let inside = |k: &str| within(&path, k) || within(&written, k);
+        if known.iter().any(|d| {
+            d.split_once(": ")
+                .is_some_and(|(k, what)| seen(k) || (what == "unknown element" && inside(k)))
+        }) {
+            continue;
+        }
+        let others: Vec<Vec<Step>> = faults.iter().filter(|f| *f != fault).cloned().collect();
+        let what = match s.error_with(&others).as_deref().and_then(missing_field) {
+            Some(field) => format!("required element {field} is missing"),
+            None => "value not valid for its R4 type".to_owned(),
+        };
+        let detail = format!("{path}: {what} (fhirbolt)");
+        issues.push(Issue::new(
+            IssueCode::FhirSchema,
+            resource.location(),
+            detail,
+        ));
+    }
+    issues
+}
+
+/// fhirbolt's error for `text`, a resource of type `resource_type`, `None` if it
+/// deserializes (a panic counts as an error). Every run of the check, the fast path and
+/// each step of the search, asks this one oracle.
+fn run(resource_type: &str, text: &str) -> Option<String> {
+    ira_fhirbolt::deserialize_error_as(resource_type, text)
 }
 
 /// Whether `text` has `[` then `]` with only whitespace between (maybe inside a string:
 /// then the slow path is taken for nothing, which is harmless).
 fn may_have_empty_array(text: &str) -> bool {
     let b = text.as_bytes();
-    memchr_iter(b'[', b).any(|i| {
+    memchr::memchr_iter(b'[', b).any(|i| {
         b[i + 1..]
             .iter()
             .find(|c| !c.is_ascii_whitespace())
             .is_some_and(|&c| c == b']')
     })
-}
-
-fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    haystack
-        .iter()
-        .enumerate()
-        .filter(move |(_, c)| **c == needle)
-        .map(|(i, _)| i)
 }
 
 /// `missing field `status`` → `status`: a member name, never a value.
@@ -216,6 +231,9 @@ fn sweep(v: &mut Value) {
 /// Delta debugging over the resource's elements with fhirbolt as the oracle.
 struct Search<'r> {
     root: &'r Value,
+    /// The root's `resourceType` (never removed by the search).
+    resource_type: &'r str,
+    oracle: &'r mut dyn FnMut(&str, &str) -> Option<String>,
     runs: usize,
 }
 
@@ -231,7 +249,7 @@ impl Search<'_> {
         }
         sweep(&mut v);
         let text = serde_json::to_string(&v).ok()?;
-        run(&text)
+        (self.oracle)(self.resource_type, &text)
     }
 
     fn passes(&mut self, removed: &[Vec<Step>]) -> bool {
