@@ -312,38 +312,22 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
     use ira_parse::FileId;
     use ira_parse::input::Format;
 
     use super::*;
 
-    /// `.hl7` fixtures, recursively, in name order.
-    fn hl7_fixtures(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-        paths.sort();
-        for p in paths {
-            if p.is_dir() {
-                hl7_fixtures(&p, out);
-            } else if p.extension().is_some_and(|e| e == "hl7") {
-                out.push(p);
-            }
-        }
-    }
-
     /// The shared leaf index hands the profiler and the leaf rules what each finds on
     /// its own: one pass through [`LegacySink`] gives the profile and findings of the
     /// profiler and the rules each reading the file by itself.
     #[test]
     fn the_shared_leaf_index_changes_nothing() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let root = crate::test_support::fixtures_dir();
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         let mut paths = Vec::new();
-        hl7_fixtures(&root, &mut paths);
+        crate::test_support::hl7_files(&root, &mut paths);
         assert!(
             paths.len() > 20,
             "fixtures not found under {}",

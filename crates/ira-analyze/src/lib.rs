@@ -24,3 +24,5 @@ pub mod rules;
 pub mod spec;
 pub mod stream;
 pub mod target;
+#[cfg(test)]
+mod test_support;

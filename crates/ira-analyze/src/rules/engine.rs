@@ -372,27 +372,9 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
     use ira_parse::FileId;
 
     use super::*;
-
-    /// Every `.hl7` file under `dir`, recursively, in name order.
-    fn hl7_files(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-        paths.sort();
-        for p in paths {
-            if p.is_dir() {
-                hl7_files(&p, out);
-            } else if p.extension().is_some_and(|e| e == "hl7") {
-                out.push(p);
-            }
-        }
-    }
 
     /// Checks the subscription contract on every leaf of a sample: a rule that does not
     /// want a position notes nothing there.
@@ -442,9 +424,9 @@ mod tests {
 
     #[test]
     fn a_rule_notes_nothing_at_positions_it_does_not_want() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let root = crate::test_support::fixtures_dir();
         let mut files = Vec::new();
-        hl7_files(&root, &mut files);
+        crate::test_support::hl7_files(&root, &mut files);
         assert!(
             files.len() > 20,
             "fixtures not found under {}",
