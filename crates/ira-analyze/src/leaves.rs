@@ -10,14 +10,14 @@
 use ira_parse::model::{Item, V2Path};
 
 use crate::fasthash::FastMap;
-use crate::profile::{FileProfiler, ProfSample, pack};
+use crate::profile::{FileProfiler, ProfSample, obx_type_of, pack};
 use crate::rules::{RuleSample, SampleRuleRun, V2Position};
 
 /// What both consumers know of one (group, schema position, OBX-5 type).
 struct Entry<'e> {
     group: u32,
     key: u64,
-    /// The OBX-5 value type by address (0: none); see `FileProfiler::obx_type`.
+    /// The OBX-5 value type by address (0: none); see `profile::obx_type_of`.
     obx: usize,
     slot: u32,
     leaf: u32,
@@ -81,7 +81,7 @@ impl<'e> LeafIndex<'e> {
         path: V2Path,
         to: &mut Both<'_, 'e>,
     ) {
-        let obx = FileProfiler::obx_type(to.p, &path, item);
+        let obx = obx_type_of(to.p, &path, item);
         let schema = path.schema_key();
         let Some(key) = pack(&schema) else {
             // A component or subcomponent above 4095: each finds its own.

@@ -7,18 +7,18 @@ pub(crate) fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
-/// Every `.hl7` file under `dir`, recursively, in name order.
+/// Every `.hl7` file under `dir`, recursively, in path order (ira's own input
+/// discovery).
 pub(crate) fn hl7_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(found) = ira_parse::input::discover(&[dir.to_path_buf()]) else {
         return;
     };
-    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            hl7_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "hl7") {
-            out.push(p);
-        }
-    }
+    out.extend(
+        found
+            .table
+            .files()
+            .iter()
+            .map(|f| f.path.clone())
+            .filter(|p| p.extension().is_some_and(|e| e == "hl7")),
+    );
 }

@@ -24,32 +24,21 @@ const CRAFTED: &str = r##"{"resourceType":"Patient","id":"FAKE-1","identifier":[
 
 fn fixtures() -> Vec<(PathBuf, FhirFile)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let found = ira_parse::input::discover(&[root]).unwrap();
     let mut out = Vec::new();
-    let mut stack = vec![root];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+    for p in found.table.files().iter().map(|f| &f.path) {
+        let Ok(bytes) = std::fs::read(p) else {
             continue;
         };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let Ok(bytes) = std::fs::read(&p) else {
-                continue;
-            };
-            let f = match p.extension().and_then(|e| e.to_str()) {
-                Some("ndjson") => read_ndjson(&bytes, FileId(0)),
-                Some("json") => read_json(&bytes, FileId(0)),
-                _ => continue,
-            };
-            if !f.resources.is_empty() {
-                out.push((p, f));
-            }
+        let f = match p.extension().and_then(|e| e.to_str()) {
+            Some("ndjson") => read_ndjson(&bytes, FileId(0)),
+            Some("json") => read_json(&bytes, FileId(0)),
+            _ => continue,
+        };
+        if !f.resources.is_empty() {
+            out.push((p.clone(), f));
         }
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
     out.push((
         PathBuf::from("crafted.ndjson"),
         read_ndjson(CRAFTED.as_bytes(), FileId(0)),

@@ -150,27 +150,16 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
+/// Every file under `dir`, recursively, in path order (ira's own input discovery).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let found = ira_parse::input::discover(&[dir.to_path_buf()]).unwrap();
+    found.table.files().iter().map(|f| f.path.clone()).collect()
 }
 
 /// Every FHIR file under `fixtures/` (the fuzz seeds under `fixtures/fuzz/` included),
 /// read as its extension says.
 fn fixture_files() -> Vec<(PathBuf, FhirFile)> {
-    let mut paths = Vec::new();
-    files_under(&root().join("fixtures"), &mut paths);
-    paths
+    files_under(&root().join("fixtures"))
         .into_iter()
         .filter_map(|p| {
             let bytes = std::fs::read(&p).unwrap();
@@ -189,10 +178,11 @@ fn fixture_files() -> Vec<(PathBuf, FhirFile)> {
 /// the first byte picks the reader.
 fn fuzz_corpus_files() -> Vec<FhirFile> {
     let dir = root().join("fuzz/corpus/fhir");
-    let mut paths = Vec::new();
-    if dir.is_dir() {
-        files_under(&dir, &mut paths);
-    }
+    let paths = if dir.is_dir() {
+        files_under(&dir)
+    } else {
+        Vec::new()
+    };
     paths
         .into_iter()
         .filter_map(|p| {

@@ -529,9 +529,10 @@ impl GroupBuild {
     }
 }
 
-/// See [`FileProfiler::obx_type`].
+/// The OBX-5 value type a v2 leaf of the sample is profiled under (OBX-5 is typed by
+/// OBX-2 of the same OBX, which this notes when it meets it); `None` for other leaves.
 #[inline]
-fn obx_type_of(s: &mut ProfSample, p: &V2Path, item: &Item<'_>) -> Option<&'static str> {
+pub(crate) fn obx_type_of(s: &mut ProfSample, p: &V2Path, item: &Item<'_>) -> Option<&'static str> {
     // Segment ids matched byte by byte: `==` on `[u8; 3]` is a call to `memcmp` here,
     // per leaf.
     if !matches!(p.segment, [b'O', b'B', b'X']) {
@@ -783,17 +784,6 @@ impl FileProfiler {
                 group.record(slot, leaf, item, rep, s.stamp, touched);
             }
         }
-    }
-
-    /// The OBX-5 value type a v2 leaf of the sample is profiled under (OBX-5 is typed by
-    /// OBX-2 of the same OBX, which this notes when it meets it); `None` for other leaves.
-    #[inline]
-    pub(crate) fn obx_type(
-        s: &mut ProfSample,
-        p: &V2Path,
-        item: &Item<'_>,
-    ) -> Option<&'static str> {
-        obx_type_of(s, p, item)
     }
 
     /// The (slot, leaf) of the v2 schema key `key` (packed by [`pack`]) with OBX-5 type

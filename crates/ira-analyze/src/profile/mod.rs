@@ -32,8 +32,8 @@ use ira_parse::Issue;
 use ira_parse::document::ReadOptions;
 use ira_parse::input::{Discovery, SourceFile};
 
-pub(crate) use build::pack;
 pub use build::{FileProfiler, ProfSample, profile_bytes, profile_file};
+pub(crate) use build::{obx_type_of, pack};
 pub use stats::{
     CodeStats, LengthStats, PathProfile, SeenAt, TableCounts, TimezoneCounts, TypeStats,
 };

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
 use super::lite::{Leaf, MemberCache, PathIds, unescape};
-use super::path::{PathFacts, PathFilter, PathTable, strip_plain};
+use super::path::{PathFacts, PathFilter, PathTable};
 use super::{Resource, walk};
 use crate::model::{ElementPath, Item, Sample, SampleInfo, TypeHint, Value};
 
@@ -150,8 +150,12 @@ impl WalkCache {
     /// Keeps one leaf of `text` (the text given to [`WalkCache::begin`]), met at byte
     /// `at` (leaves come in text order).
     pub(crate) fn keep(&mut self, text: &str, path: &str, leaf: Leaf<'_>, at: usize) {
-        let facts = strip_plain(path, &mut self.scratch)
-            .and_then(|rep| Some((self.table.intern(&self.scratch)?, rep)));
+        let facts = PathIds {
+            members: &mut self.members,
+            table: &mut self.table,
+            scratch: &mut self.scratch,
+        }
+        .by_string(path);
         Keeper {
             paths: &mut self.paths,
             decoded: &mut self.decoded,

@@ -781,7 +781,7 @@ pub(crate) struct PathIds<'c> {
 impl PathIds<'_> {
     /// The path id and innermost repetition of `path` the string way (strip the
     /// indexes, intern): what a leaf whose node is not cached gets.
-    fn by_string(&mut self, path: &str) -> Option<(u32, u64)> {
+    pub(crate) fn by_string(&mut self, path: &str) -> Option<(u32, u64)> {
         let rep = strip_plain(path, self.scratch)?;
         Some((self.table.intern(self.scratch)?, rep))
     }
